@@ -1,0 +1,55 @@
+"""Settings, read once from ELITEKB_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ELITEKB_", env_file=".env", extra="ignore")
+
+    # SQLAlchemy URL. SQLite (the default, a file under ./data/) or PostgreSQL
+    # ("postgresql://user@host/db" is accepted and mapped to the psycopg 3 driver).
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'elitekb.db'}"
+    # Connections kept per process. Sync handlers run in a threadpool of this many threads, so the
+    # pool is sized to match it: a request never waits for a connection another thread holds
+    # (FastAPI issue 3205).
+    db_pool_size: int = Field(default=40, ge=1, le=1000)
+    # SQLite busy_timeout in milliseconds: how long a writer waits for the lock before failing.
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # Secret for signing pagination cursors; set it when several processes serve one database so
+    # a cursor from one is accepted by the others. Unset, cursors are still tamper-evident but a
+    # per-database default is derived.
+    cursor_secret: str = ""
+    # Default and maximum page size of list endpoints.
+    page_size_default: int = Field(default=50, ge=1, le=500)
+    # Longest slice GET /v1/sources/{id}/text returns for sources whose rights are "excerpts".
+    excerpt_max_chars: int = Field(default=500, ge=1)
+    # Address `elitekb serve` binds to.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Log level for the elitekb and uvicorn loggers.
+    log_level: str = "info"
+    # Emit one access-log line per request (costs throughput; off by default).
+    access_log: bool = False
+    # Directory holding the curated seed data and source originals.
+    seed_dir: Path = PROJECT_ROOT / "seed"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map plain postgres URLs onto the psycopg 3 driver, which is what we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,64 @@
+"""Persons: stable slug ids, display name, name forms and identifiers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from app.models.common import (
+    SLUG_MAX,
+    Identifier,
+    NameForm,
+    UTCDatetime,
+    timestamp_field,
+)
+
+
+class PersonBase(SQLModel):
+    name: str = Field(max_length=300, description="Display name, in English.")
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class Person(PersonBase, table=True):
+    id: str = Field(primary_key=True, sa_type=String(SLUG_MAX))
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    version: int = Field(default=1)
+
+
+class PersonSummary(BaseModel):
+    """A person in a list: enough to pick one, with a link to the whole record."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "elvira-nabiullina",
+                    "name": "Elvira Nabiullina",
+                    "description": "Chair of the Central Bank of the Russian Federation.",
+                    "names": [
+                        {
+                            "name": "Эльвира Набиуллина",
+                            "lang": "ru",
+                            "script": "Cyrl",
+                            "kind": "original",
+                            "scheme": None,
+                            "provenance": "curator: reference knowledge",
+                        }
+                    ],
+                    "updated_at": "2026-11-27T09:00:00Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
+    id: str
+    name: str
+    description: str | None
+    names: list[NameForm]
+    updated_at: UTCDatetime
+    version: int

@@ -1,0 +1,82 @@
+"""Roles: a person's position in, or membership of, an organisation, as a source states it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+from sqlalchemy import Column, Date, ForeignKey, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.models.common import (
+    DatePrecision,
+    OrganizationKind,
+    RoleKind,
+    RoleStatus,
+    UTCDatetime,
+    timestamp_field,
+)
+
+
+class Role(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_role_person_id", "person_id", "id"),
+        Index("ix_role_organization_id", "organization_id", "id"),
+    )
+
+    id: str = Field(primary_key=True, sa_type=String(20))
+    person_id: str = Field(sa_column=Column(String(100), ForeignKey("person.id"), nullable=False))
+    organization_id: str = Field(
+        sa_column=Column(String(100), ForeignKey("organization.id"), nullable=False)
+    )
+    title: str = Field(max_length=300)
+    kind: str = Field(sa_type=String(20))
+    status: str = Field(sa_type=String(20))
+    start_date: date | None = Field(default=None, sa_type=Date)
+    start_date_precision: str | None = Field(default=None, sa_type=String(10))
+    end_date: date | None = Field(default=None, sa_type=Date)
+    end_date_precision: str | None = Field(default=None, sa_type=String(10))
+    claim_id: str | None = Field(
+        default=None, sa_column=Column(String(20), ForeignKey("claim.id"), nullable=True)
+    )
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    version: int = Field(default=1)
+
+
+class RolePerson(BaseModel):
+    id: str
+    name: str
+
+
+class RoleOrganization(BaseModel):
+    id: str
+    name: str
+    kind: OrganizationKind
+
+
+class RoleProvenance(BaseModel):
+    """The claim that states this role, and so the source and the exact words."""
+
+    claim_id: str
+    source_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class RolePublic(BaseModel):
+    id: str
+    person: RolePerson
+    organization: RoleOrganization
+    title: str
+    kind: RoleKind
+    status: RoleStatus
+    status_as_of_date: date | None = None
+    start_date: date | None
+    start_date_precision: DatePrecision | None
+    end_date: date | None
+    end_date_precision: DatePrecision | None
+    provenance: RoleProvenance | None
+    updated_at: UTCDatetime
+    version: int
