@@ -23,10 +23,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=40, ge=1, le=1000)
     # SQLite busy_timeout in milliseconds: how long a writer waits for the lock before failing.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
-    # Secret for signing pagination cursors; set it when several processes serve one database so
-    # a cursor from one is accepted by the others. Unset, cursors are still tamper-evident but a
-    # per-database default is derived.
-    cursor_secret: str = ""
+    # Key for the HMAC that makes pagination cursors tamper-evident. Cursors carry no secrets,
+    # so the default is fine; every process serving one database must share the same value.
+    cursor_secret: str = "elitekb-cursor-v1"
     # Default and maximum page size of list endpoints.
     page_size_default: int = Field(default=50, ge=1, le=500)
     # Longest slice GET /v1/sources/{id}/text returns for sources whose rights are "excerpts".

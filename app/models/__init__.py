@@ -1,12 +1,12 @@
 """All tables, imported in dependency order so SQLModel.metadata is complete on import."""
 
+from app.models.claim import Claim, ClaimSubject
 from app.models.common import metadata
 from app.models.naming import IdentifierRow, NameFormRow
-from app.models.person import Person
 from app.models.organization import Organization
-from app.models.source import Source, SourceAuthor
-from app.models.claim import Claim, ClaimSubject
+from app.models.person import Person
 from app.models.role import Role
+from app.models.source import Source, SourceAuthor
 
 __all__ = [
     "Claim",

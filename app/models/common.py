@@ -145,3 +145,10 @@ class EntityRef(BaseModel):
     type: EntityType
     id: str
     name: str
+
+
+class ClaimCounts(BaseModel):
+    """How many claims have this entity among their subjects, in all and per kind."""
+
+    total: int
+    by_kind: dict[str, int]

@@ -10,11 +10,14 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import (
     SLUG_MAX,
+    ClaimCounts,
+    Identifier,
     NameForm,
     OrganizationKind,
     UTCDatetime,
     timestamp_field,
 )
+from app.models.role import RolePerson, RolePublic
 
 
 class OrganizationBase(SQLModel):
@@ -39,3 +42,13 @@ class OrganizationSummary(BaseModel):
     member_count: int
     updated_at: UTCDatetime
     version: int
+
+
+class OrganizationPublic(OrganizationSummary):
+    """An organisation with its name forms, identifiers, members and roles, and claim counts."""
+
+    identifiers: list[Identifier]
+    members: list[RolePerson] = Field(description="Distinct persons holding any role here.")
+    roles: list[RolePublic]
+    claim_counts: ClaimCounts
+    created_at: UTCDatetime

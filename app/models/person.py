@@ -10,11 +10,13 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import (
     SLUG_MAX,
+    ClaimCounts,
     Identifier,
     NameForm,
     UTCDatetime,
     timestamp_field,
 )
+from app.models.role import RolePublic
 
 
 class PersonBase(SQLModel):
@@ -62,3 +64,12 @@ class PersonSummary(BaseModel):
     names: list[NameForm]
     updated_at: UTCDatetime
     version: int
+
+
+class PersonPublic(PersonSummary):
+    """A person with every name form, identifiers, roles and claim counts."""
+
+    identifiers: list[Identifier]
+    roles: list[RolePublic]
+    claim_counts: ClaimCounts
+    created_at: UTCDatetime

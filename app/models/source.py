@@ -37,9 +37,7 @@ class SourceAuthor(SQLModel, table=True):
     __tablename__ = "source_author"
 
     source_id: str = Field(
-        sa_column=Column(
-            String(100), ForeignKey("source.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(String(100), ForeignKey("source.id", ondelete="CASCADE"), primary_key=True)
     )
     ordinal: int = Field(primary_key=True)
     person_id: str = Field(

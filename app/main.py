@@ -1,0 +1,82 @@
+"""The ASGI application: routers, middleware and problem handlers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
+
+from app.api import claims, health, organizations, persons, sources
+from app.db import default_engine
+from app.problems import install_problem_handlers
+
+DESCRIPTION = """
+A knowledge base of named elites: the people, their roles, the organisations they run, the
+sources that mention them and the claims those sources make about them.
+
+Every claim is anchored to its exact words: `quote` equals the source's canonical text at
+`[start, end)`, counted in **Unicode code points, half-open**, with `prefix`/`suffix` context in
+the manner of the W3C TextQuoteSelector. Check any claim with
+`GET /v1/sources/{source_id}/text?start=&end=`.
+
+The first source is Boris Bondarev's opinion essay in The Moscow Times (23 February 2023),
+"The West Must Drive a Wedge Between Putin and Russia's Elites".
+
+Lists return `{"items": [...], "next_cursor": ...}` and an RFC 8288 `Link: rel="next"` header;
+single resources carry a strong `ETag` and honour `If-None-Match`. Errors are RFC 9457
+`application/problem+json`.
+"""
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """Build the app; tests pass their own engine, `elitekb serve` uses the configured one."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = engine if engine is not None else default_engine()
+        yield
+        if engine is None:
+            app.state.engine.dispose()
+
+    app = FastAPIOffline(
+        title="elitekb",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {
+                "name": "persons",
+                "description": "Named figures, their names in every script, roles.",
+            },
+            {"name": "organizations", "description": "State bodies, companies, media, groups."},
+            {"name": "sources", "description": "Documents and their canonical text."},
+            {"name": "claims", "description": "What sources claim, anchored to exact words."},
+            {"name": "health", "description": "Liveness and readiness probes."},
+        ],
+    )
+    if engine is not None:
+        app.state.engine = engine
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id", "")
+        if not (0 < len(rid) <= 64 and rid.isascii() and rid.isprintable()):
+            rid = uuid.uuid4().hex
+        request.state.request_id = rid
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+    install_problem_handlers(app)
+    for module in (persons, organizations, sources, claims, health):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

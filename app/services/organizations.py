@@ -1,0 +1,93 @@
+"""Reading organisations, including informal groups and who belongs to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from app.models import Organization, Role
+from app.models.common import ClaimCounts, EntityType, NameForm
+from app.models.organization import OrganizationPublic, OrganizationSummary
+from app.pagination import page_of, paginate
+from app.problems import NotFound
+from app.services.persons import list_roles, name_matches
+from app.services.refs import claim_counts, identifiers_for, names_for
+
+
+def list_organizations(
+    session: Session, *, filters: dict[str, Any], cursor: str | None, limit: int | None
+) -> tuple[list[OrganizationSummary], str | None]:
+    stmt = select(Organization)
+    if filters.get("q"):
+        stmt = stmt.where(
+            name_matches(
+                EntityType.organization, col(Organization.id), col(Organization.name), filters["q"]
+            )
+        )
+    if filters.get("kind"):
+        stmt = stmt.where(Organization.kind == filters["kind"])
+    stmt, size = paginate(
+        stmt,
+        order=(col(Organization.id),),
+        key_types=(str,),
+        cursor=cursor,
+        limit=limit,
+        filters=filters,
+    )
+    orgs, next_cursor = page_of(list(session.scalars(stmt)), size, lambda o: (o.id,), filters)
+    ids = [o.id for o in orgs]
+    names = names_for(session, EntityType.organization, ids)
+    members = _member_counts(session, ids)
+    return [_summary(o, names.get(o.id, []), members.get(o.id, 0)) for o in orgs], next_cursor
+
+
+def _member_counts(session: Session, ids: list[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    rows = (
+        session.execute(
+            select(Role.organization_id, func.count(func.distinct(Role.person_id)))
+            .where(col(Role.organization_id).in_(ids))
+            .group_by(Role.organization_id)
+        )
+        .tuples()
+        .all()
+    )
+    return dict(rows)
+
+
+def _summary(org: Organization, names: list[NameForm], member_count: int) -> OrganizationSummary:
+    return OrganizationSummary(
+        id=org.id,
+        name=org.name,
+        kind=org.kind,
+        description=org.description,
+        names=names,
+        member_count=member_count,
+        updated_at=org.updated_at,
+        version=org.version,
+    )
+
+
+def require_organization(session: Session, organization_id: str) -> Organization:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"No organization with id {organization_id!r}.")
+    return org
+
+
+def get_organization(session: Session, org: Organization) -> OrganizationPublic:
+    names = names_for(session, EntityType.organization, [org.id]).get(org.id, [])
+    counts = claim_counts(session, EntityType.organization, org.id)
+    roles = list_roles(session, organization_id=org.id)
+    members = sorted({r.person.id: r.person for r in roles}.values(), key=lambda p: p.id)
+    return OrganizationPublic(
+        **_summary(org, names, len(members)).model_dump(),
+        members=members,
+        identifiers=identifiers_for(session, EntityType.organization, org.id),
+        roles=roles,
+        claim_counts=ClaimCounts(total=sum(counts.values()), by_kind=counts),
+        created_at=org.created_at,
+    )

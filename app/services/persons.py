@@ -1,0 +1,129 @@
+"""Reading persons: name search over every stored form, role filters, the assembled record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select
+from sqlmodel import Session, col
+
+from app.models import NameFormRow, Person, Role
+from app.models.common import ClaimCounts, EntityType, NameForm
+from app.models.person import PersonPublic, PersonSummary
+from app.models.role import RolePublic
+from app.pagination import page_of, paginate
+from app.problems import NotFound
+from app.services.names import name_key
+from app.services.refs import (
+    claim_counts,
+    identifiers_for,
+    names_for,
+    role_public,
+    role_select,
+)
+
+
+def name_matches(owner: EntityType, id_column: Any, display_column: Any, q: str) -> Any:
+    """Case- and diacritic-insensitive substring match over the display name and every form."""
+    owner_column = (
+        col(NameFormRow.person_id)
+        if owner is EntityType.person
+        else col(NameFormRow.organization_id)
+    )
+    return or_(
+        func.lower(display_column).contains(q.lower(), autoescape=True),
+        exists(
+            select(NameFormRow.id).where(
+                owner_column == id_column,
+                col(NameFormRow.name_key).contains(name_key(q), autoescape=True),
+            )
+        ),
+    )
+
+
+def list_persons(
+    session: Session, *, filters: dict[str, Any], cursor: str | None, limit: int | None
+) -> tuple[list[PersonSummary], str | None]:
+    stmt = select(Person)
+    if filters.get("q"):
+        stmt = stmt.where(
+            name_matches(EntityType.person, col(Person.id), col(Person.name), filters["q"])
+        )
+    role_conditions = []
+    if filters.get("organization"):
+        role_conditions.append(Role.organization_id == filters["organization"])
+    if filters.get("role_status"):
+        role_conditions.append(Role.status == filters["role_status"])
+    if role_conditions:
+        stmt = stmt.where(
+            exists(select(Role.id).where(Role.person_id == Person.id, *role_conditions))
+        )
+    stmt, size = paginate(
+        stmt,
+        order=(col(Person.id),),
+        key_types=(str,),
+        cursor=cursor,
+        limit=limit,
+        filters=filters,
+    )
+    persons, next_cursor = page_of(list(session.scalars(stmt)), size, lambda p: (p.id,), filters)
+    names = names_for(session, EntityType.person, [p.id for p in persons])
+    return [_summary(p, names.get(p.id, [])) for p in persons], next_cursor
+
+
+def _summary(person: Person, names: list[NameForm]) -> PersonSummary:
+    return PersonSummary(
+        id=person.id,
+        name=person.name,
+        description=person.description,
+        names=names,
+        updated_at=person.updated_at,
+        version=person.version,
+    )
+
+
+def require_person(session: Session, person_id: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"No person with id {person_id!r}.")
+    return person
+
+
+def get_person(session: Session, person: Person) -> PersonPublic:
+    counts = claim_counts(session, EntityType.person, person.id)
+    return PersonPublic(
+        **_summary(
+            person, names_for(session, EntityType.person, [person.id])[person.id]
+        ).model_dump(),
+        identifiers=identifiers_for(session, EntityType.person, person.id),
+        roles=list_roles(session, person_id=person.id),
+        claim_counts=ClaimCounts(total=sum(counts.values()), by_kind=counts),
+        created_at=person.created_at,
+    )
+
+
+def list_roles(
+    session: Session, *, person_id: str | None = None, organization_id: str | None = None
+) -> list[RolePublic]:
+    stmt = role_select()
+    if person_id is not None:
+        stmt = stmt.where(Role.person_id == person_id)
+    if organization_id is not None:
+        stmt = stmt.where(Role.organization_id == organization_id)
+    return [role_public(row) for row in session.execute(stmt.order_by(Role.kind, Role.id))]
+
+
+def list_roles_page(
+    session: Session, *, person_id: str, cursor: str | None, limit: int | None
+) -> tuple[list[RolePublic], str | None]:
+    filters = {"person": person_id}
+    stmt, size = paginate(
+        role_select().where(Role.person_id == person_id),
+        order=(col(Role.id),),
+        key_types=(str,),
+        cursor=cursor,
+        limit=limit,
+        filters=filters,
+    )
+    rows, next_cursor = page_of(list(session.execute(stmt)), size, lambda r: (r[0].id,), filters)
+    return [role_public(row) for row in rows], next_cursor

@@ -1,0 +1,165 @@
+"""Bulk loaders shared by the read services: one query per page, never one per row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.models import (
+    Claim,
+    ClaimSubject,
+    IdentifierRow,
+    NameFormRow,
+    Organization,
+    Person,
+    Role,
+    Source,
+)
+from app.models.common import EntityRef, EntityType, Identifier, NameForm
+from app.models.role import RoleOrganization, RolePerson, RoleProvenance, RolePublic
+
+IDENTIFIER_URLS = {
+    "wikidata": "https://www.wikidata.org/wiki/{}",
+    "enwiki": "https://en.wikipedia.org/wiki/{}",
+    "ruwiki": "https://ru.wikipedia.org/wiki/{}",
+}
+
+
+def _owner_column(owner: EntityType) -> Any:
+    return NameFormRow.person_id if owner is EntityType.person else NameFormRow.organization_id
+
+
+def names_for(
+    session: Session, owner: EntityType, ids: Collection[str]
+) -> dict[str, list[NameForm]]:
+    out: dict[str, list[NameForm]] = defaultdict(list)
+    if not ids:
+        return out
+    col = _owner_column(owner)
+    rows = session.execute(
+        select(
+            col,
+            NameFormRow.name,
+            NameFormRow.lang,
+            NameFormRow.script,
+            NameFormRow.kind,
+            NameFormRow.scheme,
+            NameFormRow.provenance,
+        )
+        .where(col.in_(ids))
+        .order_by(col, NameFormRow.ordinal)
+    ).all()
+    for owner_id, name, lang, script, kind, scheme, provenance in rows:
+        out[owner_id].append(
+            NameForm(
+                name=name, lang=lang, script=script, kind=kind, scheme=scheme, provenance=provenance
+            )
+        )
+    return out
+
+
+def identifiers_for(session: Session, owner: EntityType, entity_id: str) -> list[Identifier]:
+    col = IdentifierRow.person_id if owner is EntityType.person else IdentifierRow.organization_id
+    rows = session.execute(
+        select(IdentifierRow.scheme, IdentifierRow.value)
+        .where(col == entity_id)
+        .order_by(IdentifierRow.scheme, IdentifierRow.value)
+    ).all()
+    return [
+        Identifier(
+            scheme=scheme,
+            value=value,
+            url=IDENTIFIER_URLS[scheme].format(quote(value)) if scheme in IDENTIFIER_URLS else None,
+        )
+        for scheme, value in rows
+    ]
+
+
+def entity_refs(
+    session: Session, person_ids: Collection[str], organization_ids: Collection[str]
+) -> dict[tuple[EntityType, str], EntityRef]:
+    refs: dict[tuple[EntityType, str], EntityRef] = {}
+    if person_ids:
+        for pid, name in session.execute(
+            select(Person.id, Person.name).where(Person.id.in_(set(person_ids)))  # type: ignore[attr-defined]
+        ):
+            refs[(EntityType.person, pid)] = EntityRef(type=EntityType.person, id=pid, name=name)
+    if organization_ids:
+        for oid, name in session.execute(
+            select(Organization.id, Organization.name).where(
+                Organization.id.in_(set(organization_ids))  # type: ignore[attr-defined]
+            )
+        ):
+            refs[(EntityType.organization, oid)] = EntityRef(
+                type=EntityType.organization, id=oid, name=name
+            )
+    return refs
+
+
+def claim_counts(session: Session, owner: EntityType, entity_id: str) -> dict[str, int]:
+    col = ClaimSubject.person_id if owner is EntityType.person else ClaimSubject.organization_id
+    rows = session.execute(
+        select(Claim.kind, func.count(func.distinct(Claim.id)))
+        .join(ClaimSubject, ClaimSubject.claim_id == Claim.id)
+        .where(col == entity_id)
+        .group_by(Claim.kind)
+        .order_by(Claim.kind)
+    ).all()
+    return {kind: count for kind, count in rows}
+
+
+def role_select() -> Any:
+    """Roles joined to their person, organisation, provenance claim and its source date."""
+    return (
+        select(
+            Role,
+            Person.name.label("person_name"),  # type: ignore[attr-defined]
+            Organization.name.label("organization_name"),  # type: ignore[attr-defined]
+            Organization.kind.label("organization_kind"),  # type: ignore[attr-defined]
+            Claim.source_id,
+            Claim.quote,
+            Claim.quote_start,
+            Claim.quote_end,
+            Source.published_date,
+        )
+        .join(Person, Person.id == Role.person_id)
+        .join(Organization, Organization.id == Role.organization_id)
+        .outerjoin(Claim, Claim.id == Role.claim_id)
+        .outerjoin(Source, Source.id == Claim.source_id)
+    )
+
+
+def role_public(row: Any) -> RolePublic:
+    role: Role = row[0]
+    provenance = None
+    if role.claim_id is not None:
+        provenance = RoleProvenance(
+            claim_id=role.claim_id,
+            source_id=row.source_id,
+            quote=row.quote,
+            start=row.quote_start,
+            end=row.quote_end,
+        )
+    return RolePublic(
+        id=role.id,
+        person=RolePerson(id=role.person_id, name=row.person_name),
+        organization=RoleOrganization(
+            id=role.organization_id, name=row.organization_name, kind=row.organization_kind
+        ),
+        title=role.title,
+        kind=role.kind,
+        status=role.status,
+        status_as_of_date=row.published_date,
+        start_date=role.start_date,
+        start_date_precision=role.start_date_precision,
+        end_date=role.end_date,
+        end_date_precision=role.end_date_precision,
+        provenance=provenance,
+        updated_at=role.updated_at,
+        version=role.version,
+    )
