@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -109,9 +108,7 @@ def seed(
 
 @cli.command()
 def locate(
-    source_id: Annotated[
-        str, typer.Argument(help="Source id, e.g. bondarev-2023-west-must-drive-a-wedge.")
-    ],
+    source_id: Annotated[str, typer.Argument(help="Source id.")],
     quote: Annotated[str, typer.Argument(help="The exact words to find.")],
     occurrence: Annotated[
         int | None, typer.Option(min=1, help="Which occurrence (1-based).")
@@ -140,4 +137,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -81,7 +81,7 @@ def decode_cursor(cursor: str, filters: dict[str, Any], types: Sequence[type]) -
     return key
 
 
-def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
+def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in ascending (columns...) order, as plain boolean logic
     (row-value comparison is not indexed as well on every backend)."""
     clauses = []
@@ -94,7 +94,7 @@ def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> Colum
 def paginate(
     stmt: Select[Any],
     *,
-    order: Sequence[ColumnElement[Any]],
+    order: Sequence[Any],
     key_types: Sequence[type],
     cursor: str | None,
     limit: int | None,

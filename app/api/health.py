@@ -42,6 +42,7 @@ def readyz(engine: Annotated[Engine, Depends(get_engine)]) -> Readiness:
     head = head_revision()
     if revision != head:
         raise NotReady(
-            f"The database is at revision {revision or 'none'}, not {head}: run `elitekb db upgrade`."
+            f"The database is at revision {revision or 'none'}, not {head}: "
+            "run `elitekb db upgrade`."
         )
     return Readiness(status="ok", database=engine.dialect.name, revision=revision)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-from app.pagination import Page, set_link_header
+from app.pagination import Page, T, set_link_header
 
 ETAG_HEADERS = {
     "ETag": {
@@ -44,8 +44,8 @@ def conditional_json(request: Request, model: BaseModel) -> Response:
 
 
 def page_response(
-    request: Request, response: Response, items: list, next_cursor: str | None
-) -> Page:  # type: ignore[type-arg]
+    request: Request, response: Response, items: list[T], next_cursor: str | None
+) -> Page[T]:
     set_link_header(request, response, next_cursor)
     return Page(items=items, next_cursor=next_cursor)
 

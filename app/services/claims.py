@@ -21,9 +21,11 @@ CLAIM_KEY_TYPES = (str, int, str)
 
 def _subject_filter(subject: str) -> Any:
     return exists(
-        select(ClaimSubject.claim_id).where(
-            ClaimSubject.claim_id == Claim.id,
-            or_(ClaimSubject.person_id == subject, ClaimSubject.organization_id == subject),
+        select(col(ClaimSubject.claim_id)).where(
+            col(ClaimSubject.claim_id) == col(Claim.id),
+            or_(
+                col(ClaimSubject.person_id) == subject, col(ClaimSubject.organization_id) == subject
+            ),
         )
     )
 
@@ -40,14 +42,17 @@ def list_claims(
     if filters.get("subject"):
         stmt = stmt.where(_subject_filter(filters["subject"]))
     if filters.get("source"):
-        stmt = stmt.where(Claim.source_id == filters["source"])
+        stmt = stmt.where(col(Claim.source_id) == filters["source"])
     for name in ("kind", "modality", "stance"):
         if filters.get(name):
             stmt = stmt.where(getattr(Claim, name) == filters[name])
     if filters.get("attributed_to"):
         who = filters["attributed_to"]
         stmt = stmt.where(
-            or_(Claim.attributed_to_person_id == who, Claim.attributed_to_organization_id == who)
+            or_(
+                col(Claim.attributed_to_person_id) == who,
+                col(Claim.attributed_to_organization_id) == who,
+            )
         )
     stmt, size = paginate(
         stmt,
@@ -78,7 +83,11 @@ def assemble(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
     ids = [c.id for c in claims]
     subjects: dict[str, list[tuple[EntityType, str]]] = defaultdict(list)
     for claim_id, person_id, organization_id in session.execute(
-        select(ClaimSubject.claim_id, ClaimSubject.person_id, ClaimSubject.organization_id)
+        select(
+            col(ClaimSubject.claim_id),
+            col(ClaimSubject.person_id),
+            col(ClaimSubject.organization_id),
+        )
         .where(col(ClaimSubject.claim_id).in_(ids))
         .order_by(col(ClaimSubject.claim_id), col(ClaimSubject.ordinal))
     ):
@@ -93,7 +102,9 @@ def assemble(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
     refs = entity_refs(session, person_ids, org_ids)
     titles = dict(
         session.execute(
-            select(Source.id, Source.title).where(col(Source.id).in_({c.source_id for c in claims}))
+            select(col(Source.id), col(Source.title)).where(
+                col(Source.id).in_({c.source_id for c in claims})
+            )
         )
         .tuples()
         .all()

@@ -27,7 +27,7 @@ def list_organizations(
             )
         )
     if filters.get("kind"):
-        stmt = stmt.where(Organization.kind == filters["kind"])
+        stmt = stmt.where(col(Organization.kind) == filters["kind"])
     stmt, size = paginate(
         stmt,
         order=(col(Organization.id),),
@@ -48,9 +48,9 @@ def _member_counts(session: Session, ids: list[str]) -> dict[str, int]:
         return {}
     rows = (
         session.execute(
-            select(Role.organization_id, func.count(func.distinct(Role.person_id)))
+            select(col(Role.organization_id), func.count(func.distinct(col(Role.person_id))))
             .where(col(Role.organization_id).in_(ids))
-            .group_by(Role.organization_id)
+            .group_by(col(Role.organization_id))
         )
         .tuples()
         .all()

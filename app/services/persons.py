@@ -33,7 +33,7 @@ def name_matches(owner: EntityType, id_column: Any, display_column: Any, q: str)
     return or_(
         func.lower(display_column).contains(q.lower(), autoescape=True),
         exists(
-            select(NameFormRow.id).where(
+            select(col(NameFormRow.id)).where(
                 owner_column == id_column,
                 col(NameFormRow.name_key).contains(name_key(q), autoescape=True),
             )
@@ -51,12 +51,14 @@ def list_persons(
         )
     role_conditions = []
     if filters.get("organization"):
-        role_conditions.append(Role.organization_id == filters["organization"])
+        role_conditions.append(col(Role.organization_id) == filters["organization"])
     if filters.get("role_status"):
-        role_conditions.append(Role.status == filters["role_status"])
+        role_conditions.append(col(Role.status) == filters["role_status"])
     if role_conditions:
         stmt = stmt.where(
-            exists(select(Role.id).where(Role.person_id == Person.id, *role_conditions))
+            exists(
+                select(col(Role.id)).where(col(Role.person_id) == col(Person.id), *role_conditions)
+            )
         )
     stmt, size = paginate(
         stmt,
@@ -107,10 +109,12 @@ def list_roles(
 ) -> list[RolePublic]:
     stmt = role_select()
     if person_id is not None:
-        stmt = stmt.where(Role.person_id == person_id)
+        stmt = stmt.where(col(Role.person_id) == person_id)
     if organization_id is not None:
-        stmt = stmt.where(Role.organization_id == organization_id)
-    return [role_public(row) for row in session.execute(stmt.order_by(Role.kind, Role.id))]
+        stmt = stmt.where(col(Role.organization_id) == organization_id)
+    return [
+        role_public(row) for row in session.execute(stmt.order_by(col(Role.kind), col(Role.id)))
+    ]
 
 
 def list_roles_page(
@@ -118,7 +122,7 @@ def list_roles_page(
 ) -> tuple[list[RolePublic], str | None]:
     filters = {"person": person_id}
     stmt, size = paginate(
-        role_select().where(Role.person_id == person_id),
+        role_select().where(col(Role.person_id) == person_id),
         order=(col(Role.id),),
         key_types=(str,),
         cursor=cursor,

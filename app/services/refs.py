@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.models import (
     Claim,
@@ -31,7 +31,11 @@ IDENTIFIER_URLS = {
 
 
 def _owner_column(owner: EntityType) -> Any:
-    return NameFormRow.person_id if owner is EntityType.person else NameFormRow.organization_id
+    return (
+        col(NameFormRow.person_id)
+        if owner is EntityType.person
+        else col(NameFormRow.organization_id)
+    )
 
 
 def names_for(
@@ -40,19 +44,19 @@ def names_for(
     out: dict[str, list[NameForm]] = defaultdict(list)
     if not ids:
         return out
-    col = _owner_column(owner)
+    owner_col = _owner_column(owner)
     rows = session.execute(
         select(
-            col,
-            NameFormRow.name,
-            NameFormRow.lang,
-            NameFormRow.script,
-            NameFormRow.kind,
-            NameFormRow.scheme,
-            NameFormRow.provenance,
+            owner_col,
+            col(NameFormRow.name),
+            col(NameFormRow.lang),
+            col(NameFormRow.script),
+            col(NameFormRow.kind),
+            col(NameFormRow.scheme),
+            col(NameFormRow.provenance),
         )
-        .where(col.in_(ids))
-        .order_by(col, NameFormRow.ordinal)
+        .where(owner_col.in_(ids))
+        .order_by(owner_col, col(NameFormRow.ordinal))
     ).all()
     for owner_id, name, lang, script, kind, scheme, provenance in rows:
         out[owner_id].append(
@@ -64,11 +68,15 @@ def names_for(
 
 
 def identifiers_for(session: Session, owner: EntityType, entity_id: str) -> list[Identifier]:
-    col = IdentifierRow.person_id if owner is EntityType.person else IdentifierRow.organization_id
+    owner_col = (
+        col(IdentifierRow.person_id)
+        if owner is EntityType.person
+        else col(IdentifierRow.organization_id)
+    )
     rows = session.execute(
-        select(IdentifierRow.scheme, IdentifierRow.value)
-        .where(col == entity_id)
-        .order_by(IdentifierRow.scheme, IdentifierRow.value)
+        select(col(IdentifierRow.scheme), col(IdentifierRow.value))
+        .where(owner_col == entity_id)
+        .order_by(col(IdentifierRow.scheme), col(IdentifierRow.value))
     ).all()
     return [
         Identifier(
@@ -86,13 +94,13 @@ def entity_refs(
     refs: dict[tuple[EntityType, str], EntityRef] = {}
     if person_ids:
         for pid, name in session.execute(
-            select(Person.id, Person.name).where(Person.id.in_(set(person_ids)))  # type: ignore[attr-defined]
+            select(col(Person.id), col(Person.name)).where(col(Person.id).in_(set(person_ids)))
         ):
             refs[(EntityType.person, pid)] = EntityRef(type=EntityType.person, id=pid, name=name)
     if organization_ids:
         for oid, name in session.execute(
-            select(Organization.id, Organization.name).where(
-                Organization.id.in_(set(organization_ids))  # type: ignore[attr-defined]
+            select(col(Organization.id), col(Organization.name)).where(
+                col(Organization.id).in_(set(organization_ids))
             )
         ):
             refs[(EntityType.organization, oid)] = EntityRef(
@@ -102,15 +110,19 @@ def entity_refs(
 
 
 def claim_counts(session: Session, owner: EntityType, entity_id: str) -> dict[str, int]:
-    col = ClaimSubject.person_id if owner is EntityType.person else ClaimSubject.organization_id
+    owner_col = (
+        col(ClaimSubject.person_id)
+        if owner is EntityType.person
+        else col(ClaimSubject.organization_id)
+    )
     rows = session.execute(
-        select(Claim.kind, func.count(func.distinct(Claim.id)))
-        .join(ClaimSubject, ClaimSubject.claim_id == Claim.id)
-        .where(col == entity_id)
-        .group_by(Claim.kind)
-        .order_by(Claim.kind)
+        select(col(Claim.kind), func.count(func.distinct(col(Claim.id))))
+        .join(ClaimSubject, col(ClaimSubject.claim_id) == col(Claim.id))
+        .where(owner_col == entity_id)
+        .group_by(col(Claim.kind))
+        .order_by(col(Claim.kind))
     ).all()
-    return {kind: count for kind, count in rows}
+    return {str(kind): int(count) for kind, count in rows}
 
 
 def role_select() -> Any:
@@ -118,19 +130,19 @@ def role_select() -> Any:
     return (
         select(
             Role,
-            Person.name.label("person_name"),  # type: ignore[attr-defined]
-            Organization.name.label("organization_name"),  # type: ignore[attr-defined]
-            Organization.kind.label("organization_kind"),  # type: ignore[attr-defined]
-            Claim.source_id,
-            Claim.quote,
-            Claim.quote_start,
-            Claim.quote_end,
-            Source.published_date,
+            col(Person.name).label("person_name"),
+            col(Organization.name).label("organization_name"),
+            col(Organization.kind).label("organization_kind"),
+            col(Claim.source_id),
+            col(Claim.quote),
+            col(Claim.quote_start),
+            col(Claim.quote_end),
+            col(Source.published_date),
         )
-        .join(Person, Person.id == Role.person_id)
-        .join(Organization, Organization.id == Role.organization_id)
-        .outerjoin(Claim, Claim.id == Role.claim_id)
-        .outerjoin(Source, Source.id == Claim.source_id)
+        .join(Person, col(Person.id) == col(Role.person_id))
+        .join(Organization, col(Organization.id) == col(Role.organization_id))
+        .outerjoin(Claim, col(Claim.id) == col(Role.claim_id))
+        .outerjoin(Source, col(Source.id) == col(Claim.source_id))
     )
 
 

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -192,7 +193,7 @@ class _Loader:
         self, model: type[SQLModel], pk: Any, values: dict[str, Any], children_changed: bool
     ) -> bool:
         """Insert or update one row; returns True if anything (row or children) changed."""
-        name = model.__tablename__  # type: ignore[attr-defined]
+        name = model.__tablename__
         row = self.session.get(model, pk)
         if row is None:
             self.session.add(model(**values, created_at=self.now, updated_at=self.now, version=1))
@@ -202,7 +203,7 @@ class _Loader:
         if changed:
             for k, v in values.items():
                 setattr(row, k, v)
-            row.updated_at = self.now  # type: ignore[attr-defined]
+            row.updated_at = self.now
             row.version += 1  # type: ignore[attr-defined]
             self.report.count("updated", str(name))
         else:
@@ -287,8 +288,10 @@ class _Loader:
             for path in sorted((data_dir / "sources").glob("*.toml"))
         ]
         known = {("organization", o.id) for o in orgs} | {("person", p.id) for p in persons}
-        known |= {("organization", oid) for oid in self.session.scalars(select(Organization.id))}
-        known |= {("person", pid) for pid in self.session.scalars(select(Person.id))}
+        known |= {
+            ("organization", oid) for oid in self.session.scalars(select(col(Organization.id)))
+        }
+        known |= {("person", pid) for pid in self.session.scalars(select(col(Person.id)))}
 
         for org in orgs:
             self.upsert_tree(
@@ -300,17 +303,15 @@ class _Loader:
                     "kind": org.kind.value,
                     "description": org.description,
                 },
-                lambda org=org: self.names_and_ids(
-                    "organization_id", org.id, org.names, org.identifiers
-                ),
+                partial(self.names_and_ids, "organization_id", org.id, org.names, org.identifiers),
             )
         for person in persons:
             self.upsert_tree(
                 Person,
                 person.id,
                 {"id": person.id, "name": person.name, "description": person.description},
-                lambda person=person: self.names_and_ids(
-                    "person_id", person.id, person.names, person.identifiers
+                partial(
+                    self.names_and_ids, "person_id", person.id, person.names, person.identifiers
                 ),
             )
         self.session.flush()
@@ -405,7 +406,7 @@ class _Loader:
             source_values,
             lambda: self.replace_children(
                 SourceAuthor,
-                SourceAuthor.source_id == src.id,
+                col(SourceAuthor.source_id) == src.id,
                 author_rows,
                 ["ordinal", "person_id"],
                 (col(SourceAuthor.ordinal),),
@@ -449,9 +450,10 @@ class _Loader:
                 Claim,
                 claim_id,
                 values,
-                lambda claim_id=claim_id, subject_rows=subject_rows: self.replace_children(
+                partial(
+                    self.replace_children,
                     ClaimSubject,
-                    ClaimSubject.claim_id == claim_id,
+                    col(ClaimSubject.claim_id) == claim_id,
                     subject_rows,
                     ["ordinal", "person_id", "organization_id"],
                     (col(ClaimSubject.ordinal),),

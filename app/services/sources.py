@@ -25,16 +25,18 @@ def list_sources(
 ) -> tuple[list[SourceSummary], str | None]:
     stmt = select(*_SUMMARY_COLUMNS)
     for name, column in (
-        ("language", Source.language),
-        ("genre", Source.genre),
-        ("publisher", Source.publisher_organization_id),
+        ("language", col(Source.language)),
+        ("genre", col(Source.genre)),
+        ("publisher", col(Source.publisher_organization_id)),
     ):
         if filters.get(name):
             stmt = stmt.where(column == filters[name])
     if filters.get("author"):
         stmt = stmt.where(
             col(Source.id).in_(
-                select(SourceAuthor.source_id).where(SourceAuthor.person_id == filters["author"])
+                select(col(SourceAuthor.source_id)).where(
+                    col(SourceAuthor.person_id) == filters["author"]
+                )
             )
         )
     stmt, size = paginate(
@@ -55,16 +57,16 @@ def _summaries(session: Session, rows: list[Any]) -> list[SourceSummary]:
     counts: dict[str, int] = {}
     if ids:
         for source_id, person_id in session.execute(
-            select(SourceAuthor.source_id, SourceAuthor.person_id)
+            select(col(SourceAuthor.source_id), col(SourceAuthor.person_id))
             .where(col(SourceAuthor.source_id).in_(ids))
             .order_by(col(SourceAuthor.source_id), col(SourceAuthor.ordinal))
         ):
             authors[source_id].append(person_id)
         counts = dict(
             session.execute(
-                select(Claim.source_id, func.count())
+                select(col(Claim.source_id), func.count())
                 .where(col(Claim.source_id).in_(ids))
-                .group_by(Claim.source_id)
+                .group_by(col(Claim.source_id))
             )
             .tuples()
             .all()

@@ -81,7 +81,8 @@ def derive_markdown_article(original: str) -> DerivedArticle:
             para = _INLINE_LINK.sub(r"\1", para)
             if body and not _SENTENCE_END.search(body[-1]):
                 out.steps.append(
-                    f"joined paragraph broken after {body[-1][-30:]!r} to {para[:30]!r} with a space"
+                    f"joined paragraph broken after {body[-1][-30:]!r} "
+                    f"to {para[:30]!r} with a space"
                 )
                 body[-1] = f"{body[-1]} {para}"
                 joined += 1
