@@ -100,14 +100,12 @@ def assemble(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
     person_ids |= {c.attributed_to_person_id for c in claims if c.attributed_to_person_id}
     org_ids |= {c.attributed_to_organization_id for c in claims if c.attributed_to_organization_id}
     refs = entity_refs(session, person_ids, org_ids)
-    titles = dict(
+    titles: dict[str, str] = dict(
         session.execute(
             select(col(Source.id), col(Source.title)).where(
                 col(Source.id).in_({c.source_id for c in claims})
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         ClaimPublic(

@@ -46,16 +46,12 @@ def list_organizations(
 def _member_counts(session: Session, ids: list[str]) -> dict[str, int]:
     if not ids:
         return {}
-    rows = (
-        session.execute(
-            select(col(Role.organization_id), func.count(func.distinct(col(Role.person_id))))
-            .where(col(Role.organization_id).in_(ids))
-            .group_by(col(Role.organization_id))
-        )
-        .tuples()
-        .all()
-    )
-    return dict(rows)
+    rows = session.execute(
+        select(col(Role.organization_id), func.count(func.distinct(col(Role.person_id))))
+        .where(col(Role.organization_id).in_(ids))
+        .group_by(col(Role.organization_id))
+    ).all()
+    return {org_id: int(n) for org_id, n in rows}
 
 
 def _summary(org: Organization, names: list[NameForm], member_count: int) -> OrganizationSummary:

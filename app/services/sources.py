@@ -67,9 +67,7 @@ def _summaries(session: Session, rows: list[Any]) -> list[SourceSummary]:
                 select(col(Claim.source_id), func.count())
                 .where(col(Claim.source_id).in_(ids))
                 .group_by(col(Claim.source_id))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     refs = entity_refs(
         session,
