@@ -90,7 +90,7 @@ def list_claims(
 def get_claim(
     request: Request,
     session: SessionDep,
-    claim_id: Annotated[str, Path(max_length=40, examples=["clm_3k9x2m7q4v"])],
+    claim_id: Annotated[str, Path(max_length=40, examples=["clm_b2okhvymxr"])],
 ) -> Response:
     """One claim with its quote, offsets, context, subjects, attribution, kind, modality,
     hedge and stance."""

@@ -89,17 +89,17 @@ class ClaimPublic(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "clm_3k9x2m7q4v",
+                    "id": "clm_b2okhvymxr",
                     "source": {
                         "id": "bondarev-2023-west-must-drive-a-wedge",
                         "title": "The West Must Drive a Wedge Between Putin and Russia's Elites",
                     },
                     "quote": "they almost certainly realize that he is leading the country "
                     "into the abyss",
-                    "start": 1420,
-                    "end": 1493,
-                    "prefix": "rk to preserve his regime, though ",
-                    "suffix": " and that his economic achievements",
+                    "start": 1355,
+                    "end": 1430,
+                    "prefix": " to preserve his regime, though ",
+                    "suffix": " and that his economic achieveme",
                     "subjects": [
                         {"type": "person", "id": "alexei-kudrin", "name": "Alexei Kudrin"}
                     ],
@@ -109,7 +109,8 @@ class ClaimPublic(BaseModel):
                         "name": "Boris Bondarev",
                     },
                     "kind": "belief_attribution",
-                    "statement": "The figures realize that Putin is leading Russia into the abyss.",
+                    "statement": "The author believes the five almost certainly realize that "
+                    "Putin is leading Russia into the abyss.",
                     "modality": "hedged",
                     "hedge": "almost certainly",
                     "stance": "mixed",
