@@ -17,9 +17,8 @@ class Settings(BaseSettings):
     # SQLAlchemy URL. SQLite (the default, a file under ./data/) or PostgreSQL
     # ("postgresql://user@host/db" is accepted and mapped to the psycopg 3 driver).
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'elitekb.db'}"
-    # Connections kept per process. Sync handlers run in a threadpool of this many threads, so the
-    # pool is sized to match it: a request never waits for a connection another thread holds
-    # (FastAPI issue 3205).
+    # Connections per process, and the number of worker threads that run database work: one
+    # connection per thread, so a thread never waits for a connection (FastAPI issue 3205).
     db_pool_size: int = Field(default=40, ge=1, le=1000)
     # SQLite busy_timeout in milliseconds: how long a writer waits for the lock before failing.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)

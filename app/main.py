@@ -6,11 +6,14 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from app.api import claims, health, organizations, persons, sources
+from app.api.deps import Db
+from app.config import get_settings
 from app.db import default_engine
 from app.problems import install_problem_handlers
 
@@ -37,10 +40,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = engine if engine is not None else default_engine()
+        # Database work runs in anyio's worker threads; as many threads as pooled connections.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = get_settings().db_pool_size
+        if engine is None:
+            app.state.db = Db(default_engine())
         yield
         if engine is None:
-            app.state.engine.dispose()
+            app.state.db.engine.dispose()
 
     app = FastAPIOffline(
         title="elitekb",
@@ -59,7 +66,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         ],
     )
     if engine is not None:
-        app.state.engine = engine
+        app.state.db = Db(engine)
 
     @app.middleware("http")
     async def request_id(

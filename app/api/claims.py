@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from app.api.http import ETAG_HEADERS, conditional_json, page_response, present
-from app.db import SessionDep
+from app.api.deps import ClaimIdPath, DbDep
+from app.api.http import list_responses, present, single_responses
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, ClaimKind, Modality, Stance
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.problems import problem_responses
 from app.services import claims as service
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -23,15 +22,10 @@ ModalityQuery = Annotated[
 StanceQuery = Annotated[Stance | None, Query(description="Only claims with this author stance.")]
 
 
-@router.get(
-    "",
-    summary="List claims",
-    responses=problem_responses(400, 422),
-)
-def list_claims(
+@router.get("", summary="List claims", response_model=Page[ClaimPublic], responses=list_responses())
+async def list_claims(
     request: Request,
-    response: Response,
-    session: SessionDep,
+    db: DbDep,
     subject: Annotated[
         str | None,
         Query(
@@ -61,7 +55,7 @@ def list_claims(
     ] = None,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
-) -> Page[ClaimPublic]:
+) -> Response:
     """Claims in (source, start offset) order, filtered by subject, source, kind, modality,
     stance or attribution. Example: `?subject=alexei-kudrin&modality=hedged` gives the two
     beliefs the essay says Kudrin "almost certainly" holds."""
@@ -73,25 +67,19 @@ def list_claims(
         stance=stance,
         attributed_to=attributed_to,
     )
-    items, next_cursor = service.list_claims(session, filters=filters, cursor=cursor, limit=limit)
-    return page_response(request, response, items, next_cursor)
+    return await db.page(
+        request,
+        lambda session: service.list_claims(session, filters=filters, cursor=cursor, limit=limit),
+    )
 
 
 @router.get(
     "/{claim_id}",
     summary="Get a claim",
     response_model=ClaimPublic,
-    responses={
-        200: {"headers": ETAG_HEADERS},
-        304: {"description": "Not Modified"},
-        **problem_responses(404, 422),
-    },
+    responses=single_responses(404, 422),
 )
-def get_claim(
-    request: Request,
-    session: SessionDep,
-    claim_id: Annotated[str, Path(max_length=40, examples=["clm_b2okhvymxr"])],
-) -> Response:
+async def get_claim(request: Request, db: DbDep, claim_id: ClaimIdPath) -> Response:
     """One claim with its quote, offsets, context, subjects, attribution, kind, modality,
     hedge and stance."""
-    return conditional_json(request, service.get_claim(session, claim_id))
+    return await db.one(request, lambda session: service.get_claim(session, claim_id))

@@ -1,17 +1,28 @@
-"""Load-or-404 dependencies for path parameters, so handlers never repeat not-found checks."""
+"""Request-scoped database work and the path parameters shared by the routers.
+
+Handlers are `async` and hand all of a request's database work to one worker thread: the
+session, the queries and the JSON encoding run together there. A connection is therefore never
+held while its request waits for a thread (the pool stall of FastAPI issue 3205), each request
+pays for one thread hop instead of one per sync dependency, and the event loop never blocks.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Path
+import anyio.to_thread
+import pydantic_core
+from fastapi import Depends, Path, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from app.db import SessionDep
-from app.models import Organization, Person, Source
+from app.api.http import conditional_response
 from app.models.common import SLUG_MAX
-from app.services.organizations import require_organization
-from app.services.persons import require_person
-from app.services.sources import require_source
+from app.pagination import set_link_header
+
+R = TypeVar("R")
 
 _SLUG_DOC = "Stable slug id: lowercase letters, digits and hyphens."
 
@@ -29,20 +40,50 @@ SourceIdPath = Annotated[
         examples=["bondarev-2023-west-must-drive-a-wedge"],
     ),
 ]
+ClaimIdPath = Annotated[
+    str, Path(max_length=40, description="Opaque claim id.", examples=["clm_b2okhvymxr"])
+]
 
 
-def _person(session: SessionDep, person_id: PersonIdPath) -> Person:
-    return require_person(session, person_id)
+class Db:
+    """The database, as handlers see it: run a function of a session in a worker thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def run(self, fn: Callable[[Session], R]) -> R:
+        def work() -> R:
+            with Session(self.engine, expire_on_commit=False) as session:
+                return fn(session)
+
+        return await anyio.to_thread.run_sync(work)
+
+    async def one(self, request: Request, fn: Callable[[Session], BaseModel]) -> Response:
+        """A single resource, tagged with a strong ETag (304 on a matching If-None-Match)."""
+        body = await self.run(lambda session: fn(session).model_dump_json().encode())
+        return conditional_response(request, body)
+
+    async def page(
+        self,
+        request: Request,
+        fn: Callable[[Session], tuple[Sequence[BaseModel], str | None]],
+    ) -> Response:
+        """A page of a list as `{"items", "next_cursor"}` plus a Link rel="next" header."""
+
+        def work(session: Session) -> tuple[bytes, str | None]:
+            items, next_cursor = fn(session)
+            body: Any = {"items": items, "next_cursor": next_cursor}
+            return pydantic_core.to_json(body), next_cursor
+
+        body, next_cursor = await self.run(work)
+        response = Response(content=body, media_type="application/json")
+        set_link_header(request, response, next_cursor)
+        return response
 
 
-def _organization(session: SessionDep, organization_id: OrganizationIdPath) -> Organization:
-    return require_organization(session, organization_id)
+async def get_db(request: Request) -> Db:
+    db: Db = request.app.state.db
+    return db
 
 
-def _source(session: SessionDep, source_id: SourceIdPath) -> Source:
-    return require_source(session, source_id)
-
-
-PersonDep = Annotated[Person, Depends(_person)]
-OrganizationDep = Annotated[Organization, Depends(_organization)]
-SourceDep = Annotated[Source, Depends(_source)]
+DbDep = Annotated[Db, Depends(get_db)]

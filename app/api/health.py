@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+import anyio.to_thread
+from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import get_engine
+from app.api.deps import DbDep
 from app.problems import NotReady, problem_responses
 from app.services.migrations import current_revision, head_revision
 
@@ -33,10 +31,10 @@ async def livez() -> Liveness:
 
 
 @router.get("/readyz", summary="Can the process serve data", responses=problem_responses(503))
-def readyz(engine: Annotated[Engine, Depends(get_engine)]) -> Readiness:
+async def readyz(db: DbDep) -> Readiness:
     """200 when the database is reachable and migrated to the head revision, else 503."""
     try:
-        revision = current_revision(engine)
+        revision = await anyio.to_thread.run_sync(current_revision, db.engine)
     except SQLAlchemyError as exc:
         raise NotReady(f"The database is not reachable: {type(exc).__name__}.") from exc
     head = head_revision()
@@ -45,4 +43,4 @@ def readyz(engine: Annotated[Engine, Depends(get_engine)]) -> Readiness:
             f"The database is at revision {revision or 'none'}, not {head}: "
             "run `elitekb db upgrade`."
         )
-    return Readiness(status="ok", database=engine.dialect.name, revision=revision)
+    return Readiness(status="ok", database=db.engine.dialect.name, revision=revision)

@@ -1,4 +1,5 @@
-"""Conditional GETs: strong ETags over the exact JSON body, If-None-Match answered with 304."""
+"""Conditional GETs (strong ETags over the exact JSON body, If-None-Match gives 304) and
+small helpers shared by the routers."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from enum import Enum
 from typing import Any
 
 from fastapi import Request, Response
-from pydantic import BaseModel
 
-from app.pagination import Page, T, set_link_header
+from app.problems import problem_responses
 
 ETAG_HEADERS = {
     "ETag": {
@@ -18,6 +18,24 @@ ETAG_HEADERS = {
         "schema": {"type": "string"},
     }
 }
+LINK_HEADERS = {
+    "Link": {
+        "description": 'RFC 8288 link to the next page, `<url>; rel="next"`; absent on the last.',
+        "schema": {"type": "string"},
+    }
+}
+
+
+def single_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"headers": ETAG_HEADERS},
+        304: {"description": "Not Modified: the If-None-Match tag is current."},
+        **problem_responses(*statuses),
+    }
+
+
+def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {200: {"headers": LINK_HEADERS}, **problem_responses(400, 422, *statuses)}
 
 
 def etag_of(body: bytes) -> str:
@@ -32,22 +50,13 @@ def _matches(header: str, etag: str) -> bool:
     return etag in candidates
 
 
-def conditional_json(request: Request, model: BaseModel) -> Response:
-    """Serialise `model`, tag it, and answer 304 if the client already holds this version."""
-    body = model.model_dump_json().encode()
+def conditional_response(request: Request, body: bytes) -> Response:
     etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     inm = request.headers.get("if-none-match")
     if inm is not None and _matches(inm, etag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type="application/json", headers=headers)
-
-
-def page_response(
-    request: Request, response: Response, items: list[T], next_cursor: str | None
-) -> Page[T]:
-    set_link_header(request, response, next_cursor)
-    return Page(items=items, next_cursor=next_cursor)
 
 
 def present(**values: Any) -> dict[str, Any]:

@@ -6,23 +6,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import OrganizationDep
-from app.api.http import ETAG_HEADERS, conditional_json, page_response, present
-from app.db import SessionDep
+from app.api.deps import DbDep, OrganizationIdPath
+from app.api.http import list_responses, present, single_responses
 from app.models.common import OrganizationKind
 from app.models.organization import OrganizationPublic, OrganizationSummary
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.problems import problem_responses
 from app.services import organizations as service
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 
 
-@router.get("", summary="List organisations", responses=problem_responses(400, 422))
-def list_organizations(
+@router.get(
+    "",
+    summary="List organisations",
+    response_model=Page[OrganizationSummary],
+    responses=list_responses(),
+)
+async def list_organizations(
     request: Request,
-    response: Response,
-    session: SessionDep,
+    db: DbDep,
     q: Annotated[
         str | None,
         Query(
@@ -35,28 +37,26 @@ def list_organizations(
     kind: Annotated[OrganizationKind | None, Query(description="Only this kind.")] = None,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
-) -> Page[OrganizationSummary]:
+) -> Response:
     """Organisations in id order with their name forms and member counts."""
     filters = present(q=q, kind=kind)
-    items, next_cursor = service.list_organizations(
-        session, filters=filters, cursor=cursor, limit=limit
+    return await db.page(
+        request,
+        lambda session: service.list_organizations(
+            session, filters=filters, cursor=cursor, limit=limit
+        ),
     )
-    return page_response(request, response, items, next_cursor)
 
 
 @router.get(
     "/{organization_id}",
     summary="Get an organisation",
     response_model=OrganizationPublic,
-    responses={
-        200: {"headers": ETAG_HEADERS},
-        304: {"description": "Not Modified"},
-        **problem_responses(404, 422),
-    },
+    responses=single_responses(404, 422),
 )
-def get_organization(
-    request: Request, session: SessionDep, organization: OrganizationDep
+async def get_organization(
+    request: Request, db: DbDep, organization_id: OrganizationIdPath
 ) -> Response:
     """An organisation with its members and their roles. Example: `russian-elite`, the group
     the essay names Kudrin, Nabiullina, Gref, Mishustin and Sobyanin as examples of."""
-    return conditional_json(request, service.get_organization(session, organization))
+    return await db.one(request, lambda session: service.get_organization(session, organization_id))

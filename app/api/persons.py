@@ -5,28 +5,28 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from app.api.claims import KindQuery, ModalityQuery, StanceQuery
-from app.api.deps import PersonDep
-from app.api.http import ETAG_HEADERS, conditional_json, page_response, present
-from app.db import SessionDep
+from app.api.deps import DbDep, PersonIdPath
+from app.api.http import list_responses, present, single_responses
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, RoleStatus
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.problems import problem_responses
 from app.services import claims as claim_service
 from app.services import persons as service
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
 
 
-@router.get("", summary="List persons", responses=problem_responses(400, 422))
-def list_persons(
+@router.get(
+    "", summary="List persons", response_model=Page[PersonSummary], responses=list_responses()
+)
+async def list_persons(
     request: Request,
-    response: Response,
-    session: SessionDep,
+    db: DbDep,
     q: Annotated[
         str | None,
         Query(
@@ -54,69 +54,71 @@ def list_persons(
     ] = None,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
-) -> Page[PersonSummary]:
+) -> Response:
     """Persons in id order, with every name form; filter by name, organisation, role status."""
     filters = present(q=q, organization=organization, role_status=role_status)
-    items, next_cursor = service.list_persons(session, filters=filters, cursor=cursor, limit=limit)
-    return page_response(request, response, items, next_cursor)
+    return await db.page(
+        request,
+        lambda session: service.list_persons(session, filters=filters, cursor=cursor, limit=limit),
+    )
 
 
 @router.get(
     "/{person_id}",
     summary="Get a person",
     response_model=PersonPublic,
-    responses={
-        200: {"headers": ETAG_HEADERS},
-        304: {"description": "Not Modified"},
-        **problem_responses(404, 422),
-    },
+    responses=single_responses(404, 422),
 )
-def get_person(request: Request, session: SessionDep, person: PersonDep) -> Response:
+async def get_person(request: Request, db: DbDep, person_id: PersonIdPath) -> Response:
     """A person with name forms in every script, identifiers, roles (with the claim that
     states each) and claim counts by kind. Example: `alexei-kudrin`."""
-    return conditional_json(request, service.get_person(session, person))
+    return await db.one(request, lambda session: service.get_person(session, person_id))
 
 
 @router.get(
     "/{person_id}/roles",
     summary="List a person's roles",
-    responses=problem_responses(400, 404, 422),
+    response_model=Page[RolePublic],
+    responses=list_responses(404),
 )
-def list_person_roles(
+async def list_person_roles(
     request: Request,
-    response: Response,
-    session: SessionDep,
-    person: PersonDep,
+    db: DbDep,
+    person_id: PersonIdPath,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
-) -> Page[RolePublic]:
+) -> Response:
     """Positions and memberships, each with its status as the source describes it and the
     claim that states it: Kudrin's is "former finance minister"."""
-    items, next_cursor = service.list_roles_page(
-        session, person_id=person.id, cursor=cursor, limit=limit
+    return await db.page(
+        request,
+        lambda session: service.list_roles_page(
+            session, person_id=person_id, cursor=cursor, limit=limit
+        ),
     )
-    return page_response(request, response, items, next_cursor)
 
 
 @router.get(
     "/{person_id}/claims",
     summary="List claims about a person",
-    responses=problem_responses(400, 404, 422),
+    response_model=Page[ClaimPublic],
+    responses=list_responses(404),
 )
-def list_person_claims(
+async def list_person_claims(
     request: Request,
-    response: Response,
-    session: SessionDep,
-    person: PersonDep,
+    db: DbDep,
+    person_id: PersonIdPath,
     kind: KindQuery = None,
     modality: ModalityQuery = None,
     stance: StanceQuery = None,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
-) -> Page[ClaimPublic]:
+) -> Response:
     """Claims with this person among their subjects, in (source, offset) order."""
-    filters = present(subject=person.id, kind=kind, modality=modality, stance=stance)
-    items, next_cursor = claim_service.list_claims(
-        session, filters=filters, cursor=cursor, limit=limit
-    )
-    return page_response(request, response, items, next_cursor)
+    filters = present(subject=person_id, kind=kind, modality=modality, stance=stance)
+
+    def work(session: Session) -> tuple[list[ClaimPublic], str | None]:
+        service.require_person(session, person_id)
+        return claim_service.list_claims(session, filters=filters, cursor=cursor, limit=limit)
+
+    return await db.page(request, work)

@@ -74,7 +74,8 @@ def require_organization(session: Session, organization_id: str) -> Organization
     return org
 
 
-def get_organization(session: Session, org: Organization) -> OrganizationPublic:
+def get_organization(session: Session, organization_id: str) -> OrganizationPublic:
+    org = require_organization(session, organization_id)
     names = names_for(session, EntityType.organization, [org.id]).get(org.id, [])
     counts = claim_counts(session, EntityType.organization, org.id)
     roles = list_roles(session, organization_id=org.id)

@@ -91,7 +91,8 @@ def require_person(session: Session, person_id: str) -> Person:
     return person
 
 
-def get_person(session: Session, person: Person) -> PersonPublic:
+def get_person(session: Session, person_id: str) -> PersonPublic:
+    person = require_person(session, person_id)
     counts = claim_counts(session, EntityType.person, person.id)
     return PersonPublic(
         **_summary(
@@ -120,6 +121,7 @@ def list_roles(
 def list_roles_page(
     session: Session, *, person_id: str, cursor: str | None, limit: int | None
 ) -> tuple[list[RolePublic], str | None]:
+    require_person(session, person_id)
     filters = {"person": person_id}
     stmt, size = paginate(
         role_select().where(col(Role.person_id) == person_id),

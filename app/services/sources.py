@@ -108,7 +108,8 @@ def require_source(session: Session, source_id: str) -> Source:
     return source
 
 
-def get_source(session: Session, source: Source) -> SourcePublic:
+def get_source(session: Session, source_id: str) -> SourcePublic:
+    source = require_source(session, source_id)
     summary = _summaries(session, [source])[0]
     full = source.rights == Rights.full_text
     return SourcePublic(
@@ -131,8 +132,11 @@ def _availability(rights: str) -> str:
     return "Metadata only: the text is stored for verifying claims but is not served."
 
 
-def text_slice(source: Source, start: int | None, end: int | None) -> SourceTextSlice:
+def text_slice(
+    session: Session, source_id: str, start: int | None, end: int | None
+) -> SourceTextSlice:
     """Return text[start:end] (code points, half-open), within what the rights allow."""
+    source = require_source(session, source_id)
     length = source.text_length
     lo = 0 if start is None else start
     hi = length if end is None else end
