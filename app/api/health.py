@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import anyio.to_thread
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import DbDep
@@ -15,13 +15,13 @@ router = APIRouter(tags=["health"])
 
 
 class Liveness(BaseModel):
-    status: str
+    status: str = Field(examples=["ok"])
 
 
 class Readiness(BaseModel):
-    status: str
-    database: str
-    revision: str
+    status: str = Field(examples=["ok"])
+    database: str = Field(examples=["sqlite", "postgresql"])
+    revision: str = Field(description="The Alembic head revision.", examples=["3478f00b6e26"])
 
 
 @router.get("/livez", summary="Is the process up")

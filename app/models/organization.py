@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -34,6 +34,32 @@ class Organization(OrganizationBase, table=True):
 
 
 class OrganizationSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "central-bank-of-russia",
+                    "name": "Central Bank of the Russian Federation",
+                    "kind": "central_bank",
+                    "description": "Russia's central bank, also called the Bank of Russia.",
+                    "names": [
+                        {
+                            "name": "Центральный банк Российской Федерации",
+                            "lang": "ru",
+                            "script": "Cyrl",
+                            "kind": "original",
+                            "scheme": None,
+                            "provenance": "curator: reference knowledge",
+                        }
+                    ],
+                    "member_count": 1,
+                    "updated_at": "2026-11-27T09:00:46Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: str
     name: str
     kind: OrganizationKind

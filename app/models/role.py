@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Date, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
@@ -66,13 +66,48 @@ class RoleProvenance(BaseModel):
 
 
 class RolePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "rol_lmqsafklax",
+                    "person": {"id": "elvira-nabiullina", "name": "Elvira Nabiullina"},
+                    "organization": {
+                        "id": "central-bank-of-russia",
+                        "name": "Central Bank of the Russian Federation",
+                        "kind": "central_bank",
+                    },
+                    "title": "Chair",
+                    "kind": "position",
+                    "status": "current",
+                    "status_as_of_date": "2023-02-23",
+                    "start_date": None,
+                    "start_date_precision": None,
+                    "end_date": None,
+                    "end_date_precision": None,
+                    "provenance": {
+                        "claim_id": "clm_5q32zlvjiw",
+                        "source_id": "bondarev-2023-west-must-drive-a-wedge",
+                        "quote": "Central Bank chair Elvira Nabiullina",
+                        "start": 1073,
+                        "end": 1109,
+                    },
+                    "updated_at": "2026-11-27T09:00:46Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: str
     person: RolePerson
     organization: RoleOrganization
     title: str
     kind: RoleKind
-    status: RoleStatus
-    status_as_of_date: date | None = None
+    status: RoleStatus = Field(description="As the source describes it, on its date.")
+    status_as_of_date: date | None = Field(
+        default=None, description="Publication date of the source that states the role."
+    )
     start_date: date | None
     start_date_precision: DatePrecision | None
     end_date: date | None

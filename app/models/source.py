@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.common import EntityRef, Rights, UTCDatetime, timestamp_field
+
+
+ESSAY_SHA256 = "6f74a669fb572e6b5db0bf06728dce12a5df9d6ac138171588649d2c0b6e674d"
 
 
 class Source(SQLModel, table=True):
@@ -46,6 +49,36 @@ class SourceAuthor(SQLModel, table=True):
 
 
 class SourceSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "bondarev-2023-west-must-drive-a-wedge",
+                    "title": "The West Must Drive a Wedge Between Putin and Russia's Elites",
+                    "url": "https://www.themoscowtimes.com/2023/02/23/the-west-must-drive-a-"
+                    "wedge-between-putin-and-russia-s-elites-a80296",
+                    "authors": [
+                        {"type": "person", "id": "boris-bondarev", "name": "Boris Bondarev"}
+                    ],
+                    "publisher": {
+                        "type": "organization",
+                        "id": "the-moscow-times",
+                        "name": "The Moscow Times",
+                    },
+                    "published_date": "2023-02-23",
+                    "language": "en",
+                    "genre": "opinion",
+                    "rights": "full_text",
+                    "text_length": 4500,
+                    "text_sha256": ESSAY_SHA256,
+                    "claim_count": 36,
+                    "updated_at": "2026-11-27T09:00:46Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: str
     title: str
     url: str | None
@@ -72,6 +105,22 @@ class SourcePublic(SourceSummary):
 
 
 class SourceTextSlice(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "source_id": "bondarev-2023-west-must-drive-a-wedge",
+                    "start": 1355,
+                    "end": 1430,
+                    "text": "they almost certainly realize that he is leading the country into "
+                    "the abyss",
+                    "rights": "full_text",
+                    "text_sha256": ESSAY_SHA256,
+                }
+            ]
+        }
+    )
+
     source_id: str
     start: int
     end: int
