@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import EntityRef, Rights, UTCDatetime, timestamp_field
 
-
+# The seeded essay's text digest, used in OpenAPI examples.
 ESSAY_SHA256 = "6f74a669fb572e6b5db0bf06728dce12a5df9d6ac138171588649d2c0b6e674d"
 
 
