@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
 
 from app.api.deps import ClaimIdPath, DbDep
 from app.api.http import list_responses, present, single_responses
@@ -20,6 +23,50 @@ ModalityQuery = Annotated[
     Modality | None, Query(description="Only claims with this modality (e.g. hedged).")
 ]
 StanceQuery = Annotated[Stance | None, Query(description="Only claims with this author stance.")]
+
+
+@dataclass(frozen=True)
+class ClaimListParams:
+    """The filters and paging that every claim list shares."""
+
+    kind: ClaimKind | None
+    modality: Modality | None
+    stance: Stance | None
+    limit: int | None
+    cursor: str | None
+
+
+async def claim_list_params(
+    kind: KindQuery = None,
+    modality: ModalityQuery = None,
+    stance: StanceQuery = None,
+    limit: int | None = LimitQuery,
+    cursor: str | None = CursorQuery,
+) -> ClaimListParams:
+    return ClaimListParams(kind, modality, stance, limit, cursor)
+
+
+ClaimListDep = Annotated[ClaimListParams, Depends(claim_list_params)]
+
+
+async def scoped_claims_page(
+    request: Request,
+    db: DbDep,
+    params: ClaimListParams,
+    *,
+    scope: dict[str, str],
+    require: Callable[[Session, str], object],
+) -> Response:
+    """A page of claims within one person or source (`scope`), 404 if that does not exist."""
+    filters = present(**scope, kind=params.kind, modality=params.modality, stance=params.stance)
+
+    def work(session: Session) -> tuple[list[ClaimPublic], str | None]:
+        require(session, next(iter(scope.values())))
+        return service.list_claims(
+            session, filters=filters, cursor=params.cursor, limit=params.limit
+        )
+
+    return await db.page(request, work)
 
 
 @router.get("", summary="List claims", response_model=Page[ClaimPublic], responses=list_responses())

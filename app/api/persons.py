@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import Session
 
-from app.api.claims import KindQuery, ModalityQuery, StanceQuery
+from app.api.claims import ClaimListDep, scoped_claims_page
 from app.api.deps import DbDep, PersonIdPath
 from app.api.http import list_responses, present, single_responses
 from app.models.claim import ClaimPublic
@@ -15,7 +14,6 @@ from app.models.common import SLUG_MAX, RoleStatus
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import claims as claim_service
 from app.services import persons as service
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
@@ -105,20 +103,9 @@ async def list_person_roles(
     responses=list_responses(404),
 )
 async def list_person_claims(
-    request: Request,
-    db: DbDep,
-    person_id: PersonIdPath,
-    kind: KindQuery = None,
-    modality: ModalityQuery = None,
-    stance: StanceQuery = None,
-    limit: int | None = LimitQuery,
-    cursor: str | None = CursorQuery,
+    request: Request, db: DbDep, person_id: PersonIdPath, params: ClaimListDep
 ) -> Response:
     """Claims with this person among their subjects, in (source, offset) order."""
-    filters = present(subject=person_id, kind=kind, modality=modality, stance=stance)
-
-    def work(session: Session) -> tuple[list[ClaimPublic], str | None]:
-        service.require_person(session, person_id)
-        return claim_service.list_claims(session, filters=filters, cursor=cursor, limit=limit)
-
-    return await db.page(request, work)
+    return await scoped_claims_page(
+        request, db, params, scope={"subject": person_id}, require=service.require_person
+    )

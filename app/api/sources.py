@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import Session
 
-from app.api.claims import KindQuery, ModalityQuery, StanceQuery
+from app.api.claims import ClaimListDep, scoped_claims_page
 from app.api.deps import DbDep, SourceIdPath
 from app.api.http import list_responses, present, single_responses
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import claims as claim_service
 from app.services import sources as service
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -94,20 +92,9 @@ async def get_source_text(
     responses=list_responses(404),
 )
 async def list_source_claims(
-    request: Request,
-    db: DbDep,
-    source_id: SourceIdPath,
-    kind: KindQuery = None,
-    modality: ModalityQuery = None,
-    stance: StanceQuery = None,
-    limit: int | None = LimitQuery,
-    cursor: str | None = CursorQuery,
+    request: Request, db: DbDep, source_id: SourceIdPath, params: ClaimListDep
 ) -> Response:
     """Claims anchored in this source, in order of their start offset."""
-    filters = present(source=source_id, kind=kind, modality=modality, stance=stance)
-
-    def work(session: Session) -> tuple[list[ClaimPublic], str | None]:
-        service.require_source(session, source_id)
-        return claim_service.list_claims(session, filters=filters, cursor=cursor, limit=limit)
-
-    return await db.page(request, work)
+    return await scoped_claims_page(
+        request, db, params, scope={"source": source_id}, require=service.require_source
+    )
