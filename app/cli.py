@@ -96,6 +96,14 @@ def seed(
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
+        current, head = migrations.current_revision(engine), migrations.head_revision()
+        if current != head:
+            typer.echo(
+                f"the database is at revision {current or 'base (empty)'}, not {head}: "
+                "run `elitekb db upgrade` first",
+                err=True,
+            )
+            raise typer.Exit(1)
         with Session(engine) as session:
             report = load_seed(session, seed_dir or settings.seed_dir)
     except ProblemError as exc:
