@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
@@ -15,6 +14,7 @@ from app.api import claims, health, organizations, persons, sources
 from app.api.deps import Db
 from app.config import get_settings
 from app.db import default_engine
+from app.middleware import RequestContextMiddleware
 from app.problems import install_problem_handlers
 
 DESCRIPTION = """
@@ -68,18 +68,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     if engine is not None:
         app.state.db = Db(engine)
 
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id", "")
-        if not (0 < len(rid) <= 64 and rid.isascii() and rid.isprintable()):
-            rid = uuid.uuid4().hex
-        request.state.request_id = rid
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        return response
-
+    app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     for module in (persons, organizations, sources, claims, health):
         app.include_router(module.router)
