@@ -25,17 +25,22 @@ from app.services.refs import (
 
 def name_matches(owner: EntityType, id_column: Any, display_column: Any, q: str) -> Any:
     """Case- and diacritic-insensitive substring match over the display name and every form."""
+    display_match = func.lower(display_column).contains(q.lower(), autoescape=True)
+    key = name_key(q)
+    if not key:
+        # Only punctuation or spaces: an empty key would match every name form.
+        return display_match
     owner_column = (
         col(NameFormRow.person_id)
         if owner is EntityType.person
         else col(NameFormRow.organization_id)
     )
     return or_(
-        func.lower(display_column).contains(q.lower(), autoescape=True),
+        display_match,
         exists(
             select(col(NameFormRow.id)).where(
                 owner_column == id_column,
-                col(NameFormRow.name_key).contains(name_key(q), autoescape=True),
+                col(NameFormRow.name_key).contains(key, autoescape=True),
             )
         ),
     )
