@@ -172,8 +172,14 @@ def _parse(model: type[BaseModel], data: Any, where: str) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ValidationFailed(f"{where}: {loc}: {first['msg']}") from exc
+        loc = list(first["loc"])
+        # Name a claim or role by its key (as curators know it), not by its position.
+        if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
+            item = (data.get(str(loc[0])) or [None] * (loc[1] + 1))[loc[1]]
+            if isinstance(item, dict) and "key" in item:
+                loc[:2] = [f"{loc[0]} {item['key']!r}"]
+        where_in = ".".join(str(p) for p in loc)
+        raise ValidationFailed(f"{where}: {where_in}: {first['msg']}") from exc
 
 
 def _split_ref(ref: str) -> tuple[str, str]:
