@@ -1,5 +1,6 @@
 """A pure ASGI middleware (no per-request task or body buffering, unlike BaseHTTPMiddleware)
-that gives every request an id and refuses NUL bytes in the URL before any handler sees them
+that gives every request an id, answers HEAD wherever GET is answered (RFC 9110 9.3.2: same
+status and headers, no body), and refuses NUL bytes in the URL before any handler sees them
 (PostgreSQL cannot store NUL in text, and no id or filter legitimately contains one)."""
 
 from __future__ import annotations
@@ -34,9 +35,15 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = rid
         header = (b"x-request-id", rid.encode())
 
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), header]
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         query = scope.get("query_string", b"").lower()

@@ -11,7 +11,8 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
@@ -38,8 +39,19 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-def _fingerprint(filters: dict[str, Any]) -> str:
-    canonical = json.dumps(filters, sort_keys=True, default=str, separators=(",", ":"))
+@dataclass(frozen=True)
+class Keyset:
+    """How one list is ordered: a name (so cursors of one list are refused by another), the
+    ORDER BY columns, the Python types of their values, and how to read them off a row."""
+
+    scope: str
+    order: tuple[Any, ...]
+    key_types: tuple[type, ...]
+    key_of: Callable[[Any], tuple[Any, ...]]
+
+
+def _fingerprint(scope: str, filters: dict[str, Any]) -> str:
+    canonical = json.dumps([scope, filters], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -48,28 +60,38 @@ def _sign(payload: bytes) -> bytes:
     return hmac.new(key, payload, hashlib.sha256).digest()[:12]
 
 
-def encode_cursor(key: Sequence[Any], filters: dict[str, Any]) -> str:
-    payload = json.dumps({"k": list(key), "f": _fingerprint(filters)}, separators=(",", ":"))
-    raw = payload.encode()
+def encode_cursor(keyset: Keyset, key: Sequence[Any], filters: dict[str, Any]) -> str:
+    payload = {"k": list(key), "f": _fingerprint(keyset.scope, filters)}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(_sign(raw) + raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, filters: dict[str, Any], types: Sequence[type]) -> list[Any]:
+_NOT_OURS = "The cursor is not valid: it is not one this API issued for this list."
+
+
+def decode_cursor(cursor: str, keyset: Keyset, filters: dict[str, Any]) -> list[Any]:
     """Return the keyset values of a cursor, or raise InvalidCursor (400)."""
     try:
         blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (ValueError, TypeError) as exc:
-        raise InvalidCursor("The cursor is not valid: it is not one this API issued.") from exc
+        raise InvalidCursor(_NOT_OURS) from exc
     sig, raw = blob[:12], blob[12:]
     if len(sig) != 12 or not hmac.compare_digest(sig, _sign(raw)):
-        raise InvalidCursor("The cursor is not valid: it is not one this API issued.")
-    data = json.loads(raw)
-    if data.get("f") != _fingerprint(filters):
+        raise InvalidCursor(_NOT_OURS)
+    # The default signing key is public, so a signed cursor can still be malformed.
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidCursor(_NOT_OURS) from exc
+    if not isinstance(data, dict):
+        raise InvalidCursor(_NOT_OURS)
+    if data.get("f") != _fingerprint(keyset.scope, filters):
         raise InvalidCursor(
-            "The cursor was issued for different filters; repeat the request with the same "
-            "filters, or drop the cursor to start again."
+            "The cursor was issued for another list or other filters; repeat the request with "
+            "the same filters, or drop the cursor to start again."
         )
     key = data.get("k")
+    types = keyset.key_types
     if (
         not isinstance(key, list)
         or len(key) != len(types)
@@ -77,7 +99,7 @@ def decode_cursor(cursor: str, filters: dict[str, Any], types: Sequence[type]) -
             isinstance(v, t) and not isinstance(v, bool) for v, t in zip(key, types, strict=True)
         )
     ):
-        raise InvalidCursor("The cursor is not valid: it is not one this API issued.")
+        raise InvalidCursor(_NOT_OURS)
     return key
 
 
@@ -91,29 +113,35 @@ def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+@dataclass(frozen=True)
+class Pager:
+    """A keyset-paginated query: run `stmt`, then hand its rows to `page`."""
+
+    stmt: Select[Any]
+    keyset: Keyset
+    size: int
+    filters: dict[str, Any]
+
+    def page(self, rows: list[Any]) -> tuple[list[Any], str | None]:
+        if len(rows) > self.size:
+            rows = rows[: self.size]
+            return rows, encode_cursor(self.keyset, self.keyset.key_of(rows[-1]), self.filters)
+        return rows, None
+
+
 def paginate(
     stmt: Select[Any],
+    keyset: Keyset,
     *,
-    order: Sequence[Any],
-    key_types: Sequence[type],
     cursor: str | None,
     limit: int | None,
     filters: dict[str, Any],
-) -> tuple[Select[Any], int]:
+) -> Pager:
     """Apply keyset ordering, the cursor and limit+1 (to detect a next page) to a query."""
     size = limit or get_settings().page_size_default
     if cursor:
-        stmt = stmt.where(after(order, decode_cursor(cursor, filters, key_types)))
-    return stmt.order_by(*order).limit(size + 1), size
-
-
-def page_of(
-    rows: list[Any], size: int, key_of: Any, filters: dict[str, Any]
-) -> tuple[list[Any], str | None]:
-    if len(rows) > size:
-        rows = rows[:size]
-        return rows, encode_cursor(key_of(rows[-1]), filters)
-    return rows, None
+        stmt = stmt.where(after(keyset.order, decode_cursor(cursor, keyset, filters)))
+    return Pager(stmt.order_by(*keyset.order).limit(size + 1), keyset, size, filters)
 
 
 def set_link_header(request: Request, response: Response, next_cursor: str | None) -> None:

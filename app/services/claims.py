@@ -11,12 +11,16 @@ from sqlmodel import Session, col
 from app.models import Claim, ClaimSubject, Source
 from app.models.claim import AttributedTo, ClaimPublic, ClaimSourceRef
 from app.models.common import EntityRef, EntityType
-from app.pagination import page_of, paginate
+from app.pagination import Keyset, paginate
 from app.problems import NotFound
 from app.services.refs import entity_refs
 
-CLAIM_ORDER = (col(Claim.source_id), col(Claim.quote_start), col(Claim.id))
-CLAIM_KEY_TYPES = (str, int, str)
+CLAIMS = Keyset(
+    "claims",
+    (col(Claim.source_id), col(Claim.quote_start), col(Claim.id)),
+    (str, int, str),
+    lambda c: (c.source_id, c.quote_start, c.id),
+)
 
 
 def _subject_filter(subject: str) -> Any:
@@ -54,18 +58,8 @@ def list_claims(
                 col(Claim.attributed_to_organization_id) == who,
             )
         )
-    stmt, size = paginate(
-        stmt,
-        order=CLAIM_ORDER,
-        key_types=CLAIM_KEY_TYPES,
-        cursor=cursor,
-        limit=limit,
-        filters=filters,
-    )
-    claims = list(session.scalars(stmt))
-    claims, next_cursor = page_of(
-        claims, size, lambda c: (c.source_id, c.quote_start, c.id), filters
-    )
+    pager = paginate(stmt, CLAIMS, cursor=cursor, limit=limit, filters=filters)
+    claims, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return assemble(session, claims), next_cursor
 
 

@@ -10,10 +10,12 @@ from sqlmodel import Session, col
 from app.models import Organization, Role
 from app.models.common import ClaimCounts, EntityType, NameForm
 from app.models.organization import OrganizationPublic, OrganizationSummary
-from app.pagination import page_of, paginate
+from app.pagination import Keyset, paginate
 from app.problems import NotFound
 from app.services.persons import list_roles, name_matches
 from app.services.refs import claim_counts, identifiers_for, names_for
+
+ORGANIZATIONS = Keyset("organizations", (col(Organization.id),), (str,), lambda o: (o.id,))
 
 
 def list_organizations(
@@ -28,15 +30,8 @@ def list_organizations(
         )
     if filters.get("kind"):
         stmt = stmt.where(col(Organization.kind) == filters["kind"])
-    stmt, size = paginate(
-        stmt,
-        order=(col(Organization.id),),
-        key_types=(str,),
-        cursor=cursor,
-        limit=limit,
-        filters=filters,
-    )
-    orgs, next_cursor = page_of(list(session.scalars(stmt)), size, lambda o: (o.id,), filters)
+    pager = paginate(stmt, ORGANIZATIONS, cursor=cursor, limit=limit, filters=filters)
+    orgs, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     ids = [o.id for o in orgs]
     names = names_for(session, EntityType.organization, ids)
     members = _member_counts(session, ids)

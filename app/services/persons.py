@@ -11,7 +11,7 @@ from app.models import NameFormRow, Person, Role
 from app.models.common import ClaimCounts, EntityType, NameForm
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
-from app.pagination import page_of, paginate
+from app.pagination import Keyset, paginate
 from app.problems import NotFound
 from app.services.names import name_key
 from app.services.refs import (
@@ -21,6 +21,9 @@ from app.services.refs import (
     role_public,
     role_select,
 )
+
+PERSONS = Keyset("persons", (col(Person.id),), (str,), lambda p: (p.id,))
+ROLES = Keyset("roles", (col(Role.id),), (str,), lambda row: (row[0].id,))
 
 
 def name_matches(owner: EntityType, id_column: Any, display_column: Any, q: str) -> Any:
@@ -65,15 +68,8 @@ def list_persons(
                 select(col(Role.id)).where(col(Role.person_id) == col(Person.id), *role_conditions)
             )
         )
-    stmt, size = paginate(
-        stmt,
-        order=(col(Person.id),),
-        key_types=(str,),
-        cursor=cursor,
-        limit=limit,
-        filters=filters,
-    )
-    persons, next_cursor = page_of(list(session.scalars(stmt)), size, lambda p: (p.id,), filters)
+    pager = paginate(stmt, PERSONS, cursor=cursor, limit=limit, filters=filters)
+    persons, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     names = names_for(session, EntityType.person, [p.id for p in persons])
     return [_summary(p, names.get(p.id, [])) for p in persons], next_cursor
 
@@ -119,7 +115,7 @@ def list_roles(
     if organization_id is not None:
         stmt = stmt.where(col(Role.organization_id) == organization_id)
     return [
-        role_public(row) for row in session.execute(stmt.order_by(col(Role.kind), col(Role.id)))
+        role_public(row) for row in session.execute(stmt.order_by(col(Role.id)))
     ]
 
 
@@ -128,13 +124,7 @@ def list_roles_page(
 ) -> tuple[list[RolePublic], str | None]:
     require_person(session, person_id)
     filters = {"person": person_id}
-    stmt, size = paginate(
-        role_select().where(col(Role.person_id) == person_id),
-        order=(col(Role.id),),
-        key_types=(str,),
-        cursor=cursor,
-        limit=limit,
-        filters=filters,
-    )
-    rows, next_cursor = page_of(list(session.execute(stmt)), size, lambda r: (r[0].id,), filters)
+    stmt = role_select().where(col(Role.person_id) == person_id)
+    pager = paginate(stmt, ROLES, cursor=cursor, limit=limit, filters=filters)
+    rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
     return [role_public(row) for row in rows], next_cursor

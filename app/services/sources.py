@@ -12,9 +12,11 @@ from app.config import get_settings
 from app.models import Claim, Source, SourceAuthor
 from app.models.common import EntityRef, EntityType, Rights
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
-from app.pagination import page_of, paginate
+from app.pagination import Keyset, paginate
 from app.problems import Forbidden, NotFound, RangeNotSatisfiable
 from app.services.refs import entity_refs
+
+SOURCES = Keyset("sources", (col(Source.id),), (str,), lambda row: (row.id,))
 
 # Every column but the text, so listing sources never reads megabytes of article bodies.
 _SUMMARY_COLUMNS = [c for c in Source.__table__.columns if c.name != "text"]  # type: ignore[attr-defined]
@@ -39,15 +41,8 @@ def list_sources(
                 )
             )
         )
-    stmt, size = paginate(
-        stmt,
-        order=(col(Source.id),),
-        key_types=(str,),
-        cursor=cursor,
-        limit=limit,
-        filters=filters,
-    )
-    rows, next_cursor = page_of(list(session.execute(stmt)), size, lambda r: (r.id,), filters)
+    pager = paginate(stmt, SOURCES, cursor=cursor, limit=limit, filters=filters)
+    rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
     return _summaries(session, rows), next_cursor
 
 
