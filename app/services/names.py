@@ -10,11 +10,15 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 def name_key(text: str) -> str:
     """Casefold, fold ё to е, drop Latin diacritics (é→e), treat punctuation as space,
-    collapse spaces. Cyrillic letters other than ё keep their identity (й is not и).
+    collapse spaces, drop transliteration primes (ʹ ʺ). Cyrillic letters other than ё keep
+    their identity (й is not и).
 
     "Сергей Семёнович Собянин" -> "сергей семенович собянин"; "O'Neil" -> "o neil".
     """
+    # ʹ/ʺ mark soft and hard signs in scholarly transliterations (Elʹvira); most writers omit
+    # them, so they are dropped rather than treated as word breaks.
     folded = unicodedata.normalize("NFC", text.casefold()).replace("ё", "е")
+    folded = folded.replace("\u02b9", "").replace("\u02ba", "")
     out = []
     for char in folded:
         if "\u0400" <= char <= "\u04ff":
