@@ -13,6 +13,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Extra flags for bench/http_bench.py, e.g. BENCH_ARGS='--seconds-c64 30 --tool httpx'.
+BENCH_ARGS ?=
 # Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade or LOCK_FLAGS='--upgrade-package fastapi'.
 LOCK_FLAGS ?=
 UV_VERSION ?= 0.13.9
@@ -31,7 +33,7 @@ INSTALL_DEV_STAMP := $(VENV)/.install-dev.stamp
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--python-version 3.11 --python-platform linux --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: help install install-dev run test lint fmt lock clean clean-data
+.PHONY: help install install-dev run test lint fmt lock bench clean clean-data
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +76,9 @@ lint: install-dev ## ruff check, ruff format --check, mypy app, hadolint Dockerf
 fmt: install-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix-only $(LINT_DIRS)
 	$(BIN)/ruff format $(LINT_DIRS)
+
+bench: install-dev ## HTTP load benchmark vs a /livez baseline (PostgreSQL too if ELITEKB_BENCH_POSTGRES_URL is set)
+	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
 
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install uv==$(UV_VERSION)
