@@ -15,7 +15,7 @@ from app.api.deps import Db
 from app.config import get_settings
 from app.db import default_engine
 from app.middleware import RequestContextMiddleware
-from app.problems import install_problem_handlers
+from app.problems import install_problem_handlers, problem_only_openapi
 
 DESCRIPTION = """
 A knowledge base of named elites: the people, their roles, the organisations they run, the
@@ -70,6 +70,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
+    problem_only_openapi(app)
     for module in (persons, organizations, sources, claims, health):
         app.include_router(module.router)
     return app
