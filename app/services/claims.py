@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlmodel import Session, col
 
 from app.models import Claim, ClaimSubject, Source
@@ -70,21 +70,25 @@ def get_claim(session: Session, claim_id: str) -> ClaimPublic:
     return assemble(session, [claim])[0]
 
 
+_SUBJECTS = (
+    select(
+        col(ClaimSubject.claim_id), col(ClaimSubject.person_id), col(ClaimSubject.organization_id)
+    )
+    .where(col(ClaimSubject.claim_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(ClaimSubject.claim_id), col(ClaimSubject.ordinal))
+)
+_TITLES = select(col(Source.id), col(Source.title)).where(
+    col(Source.id).in_(bindparam("ids", expanding=True))
+)
+
+
 def assemble(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
     """Public claims with subjects, attribution and source titles, in three queries."""
     if not claims:
         return []
     ids = [c.id for c in claims]
     subjects: dict[str, list[tuple[EntityType, str]]] = defaultdict(list)
-    for claim_id, person_id, organization_id in session.execute(
-        select(
-            col(ClaimSubject.claim_id),
-            col(ClaimSubject.person_id),
-            col(ClaimSubject.organization_id),
-        )
-        .where(col(ClaimSubject.claim_id).in_(ids))
-        .order_by(col(ClaimSubject.claim_id), col(ClaimSubject.ordinal))
-    ):
+    for claim_id, person_id, organization_id in session.execute(_SUBJECTS, {"ids": ids}):
         if person_id is not None:
             subjects[claim_id].append((EntityType.person, person_id))
         else:
@@ -95,11 +99,7 @@ def assemble(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
     org_ids |= {c.attributed_to_organization_id for c in claims if c.attributed_to_organization_id}
     refs = entity_refs(session, person_ids, org_ids)
     titles: dict[str, str] = dict(
-        session.execute(
-            select(col(Source.id), col(Source.title)).where(
-                col(Source.id).in_({c.source_id for c in claims})
-            )
-        ).all()
+        session.execute(_TITLES, {"ids": list({c.source_id for c in claims})}).all()
     )
     return [
         ClaimPublic(

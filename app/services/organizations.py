@@ -73,7 +73,7 @@ def get_organization(session: Session, organization_id: str) -> OrganizationPubl
     org = require_organization(session, organization_id)
     names = names_for(session, EntityType.organization, [org.id]).get(org.id, [])
     counts = claim_counts(session, EntityType.organization, org.id)
-    roles = list_roles(session, organization_id=org.id)
+    roles = list_roles(session, EntityType.organization, org.id)
     members = sorted({r.person.id: r.person for r in roles}.values(), key=lambda p: p.id)
     return OrganizationPublic(
         **_summary(org, names, len(members)).model_dump(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlmodel import Session, col
 
 from app.models import NameFormRow, Person, Role
@@ -20,6 +20,7 @@ from app.services.refs import (
     names_for,
     role_public,
     role_select,
+    roles_of_stmt,
 )
 
 PERSONS = Keyset("persons", (col(Person.id),), (str,), lambda p: (p.id,))
@@ -85,8 +86,11 @@ def _summary(person: Person, names: list[NameForm]) -> PersonSummary:
     )
 
 
+_PERSON_BY_ID = select(Person).where(col(Person.id) == bindparam("id"))
+
+
 def require_person(session: Session, person_id: str) -> Person:
-    person = session.get(Person, person_id)
+    person = session.execute(_PERSON_BY_ID, {"id": person_id}).scalar_one_or_none()
     if person is None:
         raise NotFound(f"No person with id {person_id!r}.")
     return person
@@ -100,23 +104,15 @@ def get_person(session: Session, person_id: str) -> PersonPublic:
             person, names_for(session, EntityType.person, [person.id])[person.id]
         ).model_dump(),
         identifiers=identifiers_for(session, EntityType.person, person.id),
-        roles=list_roles(session, person_id=person.id),
+        roles=list_roles(session, EntityType.person, person.id),
         claim_counts=ClaimCounts(total=sum(counts.values()), by_kind=counts),
         created_at=person.created_at,
     )
 
 
-def list_roles(
-    session: Session, *, person_id: str | None = None, organization_id: str | None = None
-) -> list[RolePublic]:
-    stmt = role_select()
-    if person_id is not None:
-        stmt = stmt.where(col(Role.person_id) == person_id)
-    if organization_id is not None:
-        stmt = stmt.where(col(Role.organization_id) == organization_id)
-    return [
-        role_public(row) for row in session.execute(stmt.order_by(col(Role.id)))
-    ]
+def list_roles(session: Session, owner: EntityType, entity_id: str) -> list[RolePublic]:
+    """Every role of a person, or in an organisation, in id order."""
+    return [role_public(row) for row in session.execute(roles_of_stmt(owner), {"id": entity_id})]
 
 
 def list_roles_page(

@@ -1,13 +1,18 @@
-"""Bulk loaders shared by the read services: one query per page, never one per row."""
+"""Bulk loaders shared by the read services: one query per page, never one per row.
+
+The statements are built once (per owner type) with bind parameters: building a SELECT costs
+more than SQLAlchemy's cached compile and the query itself, and these run on every request.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlmodel import Session, col
 
 from app.models import (
@@ -22,6 +27,9 @@ from app.models import (
 )
 from app.models.common import EntityRef, EntityType, Identifier, NameForm
 from app.models.role import RoleOrganization, RolePerson, RoleProvenance, RolePublic
+
+# A SELECT of any number of columns (Select is variadic in SQLAlchemy 2.1).
+AnySelect = Select[*tuple[Any, ...]]
 
 IDENTIFIER_URLS = {
     "wikidata": "https://www.wikidata.org/wiki/{}",
@@ -38,14 +46,10 @@ def _owner_column(owner: EntityType) -> Any:
     )
 
 
-def names_for(
-    session: Session, owner: EntityType, ids: Collection[str]
-) -> dict[str, list[NameForm]]:
-    out: dict[str, list[NameForm]] = defaultdict(list)
-    if not ids:
-        return out
+@cache
+def _names_stmt(owner: EntityType) -> AnySelect:
     owner_col = _owner_column(owner)
-    rows = session.execute(
+    return (
         select(
             owner_col,
             col(NameFormRow.name),
@@ -55,9 +59,18 @@ def names_for(
             col(NameFormRow.scheme),
             col(NameFormRow.provenance),
         )
-        .where(owner_col.in_(ids))
+        .where(owner_col.in_(bindparam("ids", expanding=True)))
         .order_by(owner_col, col(NameFormRow.ordinal))
-    ).all()
+    )
+
+
+def names_for(
+    session: Session, owner: EntityType, ids: Collection[str]
+) -> dict[str, list[NameForm]]:
+    out: dict[str, list[NameForm]] = defaultdict(list)
+    if not ids:
+        return out
+    rows = session.execute(_names_stmt(owner), {"ids": list(ids)}).all()
     for owner_id, name, lang, script, kind, scheme, provenance in rows:
         out[owner_id].append(
             NameForm(
@@ -67,17 +80,22 @@ def names_for(
     return out
 
 
-def identifiers_for(session: Session, owner: EntityType, entity_id: str) -> list[Identifier]:
+@cache
+def _identifiers_stmt(owner: EntityType) -> AnySelect:
     owner_col = (
         col(IdentifierRow.person_id)
         if owner is EntityType.person
         else col(IdentifierRow.organization_id)
     )
-    rows = session.execute(
+    return (
         select(col(IdentifierRow.scheme), col(IdentifierRow.value))
-        .where(owner_col == entity_id)
+        .where(owner_col == bindparam("id"))
         .order_by(col(IdentifierRow.scheme), col(IdentifierRow.value))
-    ).all()
+    )
+
+
+def identifiers_for(session: Session, owner: EntityType, entity_id: str) -> list[Identifier]:
+    rows = session.execute(_identifiers_stmt(owner), {"id": entity_id}).all()
     return [
         Identifier(
             scheme=scheme,
@@ -88,44 +106,52 @@ def identifiers_for(session: Session, owner: EntityType, entity_id: str) -> list
     ]
 
 
+_PERSON_NAMES = select(col(Person.id), col(Person.name)).where(
+    col(Person.id).in_(bindparam("ids", expanding=True))
+)
+_ORGANIZATION_NAMES = select(col(Organization.id), col(Organization.name)).where(
+    col(Organization.id).in_(bindparam("ids", expanding=True))
+)
+
+
 def entity_refs(
     session: Session, person_ids: Collection[str], organization_ids: Collection[str]
 ) -> dict[tuple[EntityType, str], EntityRef]:
     refs: dict[tuple[EntityType, str], EntityRef] = {}
     if person_ids:
-        for pid, name in session.execute(
-            select(col(Person.id), col(Person.name)).where(col(Person.id).in_(set(person_ids)))
-        ):
+        for pid, name in session.execute(_PERSON_NAMES, {"ids": list(set(person_ids))}):
             refs[(EntityType.person, pid)] = EntityRef(type=EntityType.person, id=pid, name=name)
     if organization_ids:
-        for oid, name in session.execute(
-            select(col(Organization.id), col(Organization.name)).where(
-                col(Organization.id).in_(set(organization_ids))
-            )
-        ):
+        for oid, name in session.execute(_ORGANIZATION_NAMES, {"ids": list(set(organization_ids))}):
             refs[(EntityType.organization, oid)] = EntityRef(
                 type=EntityType.organization, id=oid, name=name
             )
     return refs
 
 
-def claim_counts(session: Session, owner: EntityType, entity_id: str) -> dict[str, int]:
+@cache
+def _claim_counts_stmt(owner: EntityType) -> AnySelect:
     owner_col = (
         col(ClaimSubject.person_id)
         if owner is EntityType.person
         else col(ClaimSubject.organization_id)
     )
-    rows = session.execute(
+    return (
         select(col(Claim.kind), func.count(func.distinct(col(Claim.id))))
         .join(ClaimSubject, col(ClaimSubject.claim_id) == col(Claim.id))
-        .where(owner_col == entity_id)
+        .where(owner_col == bindparam("id"))
         .group_by(col(Claim.kind))
         .order_by(col(Claim.kind))
-    ).all()
+    )
+
+
+def claim_counts(session: Session, owner: EntityType, entity_id: str) -> dict[str, int]:
+    rows = session.execute(_claim_counts_stmt(owner), {"id": entity_id}).all()
     return {str(kind): int(count) for kind, count in rows}
 
 
-def role_select() -> Any:
+@cache
+def role_select() -> AnySelect:
     """Roles joined to their person, organisation, provenance claim and its source date."""
     return (
         select(
@@ -175,3 +201,9 @@ def role_public(row: Any) -> RolePublic:
         updated_at=role.updated_at,
         version=role.version,
     )
+
+
+@cache
+def roles_of_stmt(owner: EntityType) -> AnySelect:
+    owner_col = col(Role.person_id) if owner is EntityType.person else col(Role.organization_id)
+    return role_select().where(owner_col == bindparam("id")).order_by(col(Role.id))
