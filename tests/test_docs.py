@@ -29,7 +29,7 @@ from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
-REQUIRE_CHROMIUM = os.environ.get("ELITEKB_REQUIRE_POSTGRES", "") == "1"
+REQUIRE_CHROMIUM = os.environ.get("ELITEKB_REQUIRE_CHROMIUM", "") == "1"
 CHROMIUM = os.environ.get("ELITEKB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_TIMEOUT_S = 60
 # Probes serve no essay data, so they are exempt from the essay-example rule only.
@@ -248,7 +248,7 @@ def _chromium() -> str:
         "Install it with: apt-get install -y chromium"
     )
     if REQUIRE_CHROMIUM:
-        pytest.fail(message + " (required in CI: ELITEKB_REQUIRE_POSTGRES=1)")
+        pytest.fail(message + " (required: ELITEKB_REQUIRE_CHROMIUM=1)")
     pytest.skip(message)
 
 
