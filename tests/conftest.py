@@ -82,7 +82,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("PostgreSQL NOT TESTED", sep="!", red=True, bold=True)
         terminalreporter.write_line(
             f"{_pg_problem[0]}\nEvery PostgreSQL test was SKIPPED; only SQLite was tested.",
-            red=True, bold=True,
+            red=True,
+            bold=True,
         )
 
 
