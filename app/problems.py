@@ -58,11 +58,6 @@ class NotFound(ProblemError):
     slug = "not-found"
 
 
-class BadRequest(ProblemError):
-    status = 400
-    slug = "bad-request"
-
-
 class InvalidCursor(ProblemError):
     status = 400
     slug = "invalid-cursor"
@@ -73,7 +68,7 @@ class ValidationFailed(ProblemError):
     slug = "validation-error"
 
 
-class RangeNotSatisfiable(ProblemError):
+class InvalidRange(ProblemError):
     status = 422
     slug = "invalid-range"
 

@@ -13,7 +13,7 @@ from app.models import Claim, Source, SourceAuthor
 from app.models.common import EntityRef, EntityType, Rights
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
 from app.pagination import Keyset, paginate
-from app.problems import Forbidden, NotFound, RangeNotSatisfiable
+from app.problems import Forbidden, InvalidRange, NotFound
 from app.services.refs import entity_refs
 
 SOURCES = Keyset("sources", (col(Source.id),), (str,), lambda row: (row.id,))
@@ -136,7 +136,7 @@ def text_slice(
     lo = 0 if start is None else start
     hi = length if end is None else end
     if lo > length or hi > length or lo > hi:
-        raise RangeNotSatisfiable(
+        raise InvalidRange(
             f"The range [{lo}, {hi}) is not within the text, which has {length} code points; "
             "need 0 <= start <= end <= length."
         )
