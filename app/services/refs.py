@@ -100,7 +100,9 @@ def identifiers_for(session: Session, owner: EntityType, entity_id: str) -> list
         Identifier(
             scheme=scheme,
             value=value,
-            url=IDENTIFIER_URLS[scheme].format(quote(value)) if scheme in IDENTIFIER_URLS else None,
+            url=IDENTIFIER_URLS[scheme].format(quote(value, safe=",()':"))
+            if scheme in IDENTIFIER_URLS
+            else None,
         )
         for scheme, value in rows
     ]

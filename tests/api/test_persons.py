@@ -195,9 +195,13 @@ def test_get_person_exact_values(client: TestClient) -> None:
         ("ruwiki", "Кудрин,_Алексей_Леонидович"),
     ]
     assert kudrin["identifiers"][0]["url"] == "https://en.wikipedia.org/wiki/Alexei_Kudrin"
-    assert (
-        unquote(kudrin["identifiers"][1]["url"])
-        == "https://ru.wikipedia.org/wiki/Кудрин,_Алексей_Леонидович"
+    # Percent-encoded UTF-8 (RFC 3986), with the comma kept as Wikipedia writes it.
+    assert kudrin["identifiers"][1]["url"] == (
+        "https://ru.wikipedia.org/wiki/%D0%9A%D1%83%D0%B4%D1%80%D0%B8%D0%BD,_%D0%90%D0%BB%D0%B5"
+        "%D0%BA%D1%81%D0%B5%D0%B9_%D0%9B%D0%B5%D0%BE%D0%BD%D0%B8%D0%B4%D0%BE%D0%B2%D0%B8%D1%87"
+    )
+    assert unquote(kudrin["identifiers"][1]["url"]) == (
+        "https://ru.wikipedia.org/wiki/Кудрин,_Алексей_Леонидович"
     )
     assert kudrin["claim_counts"] == {
         "total": 7,
