@@ -18,6 +18,7 @@ from app.services.refs import (
     claim_counts,
     identifiers_for,
     names_for,
+    owner_column,
     role_public,
     role_select,
     roles_of_stmt,
@@ -34,16 +35,11 @@ def name_matches(owner: EntityType, id_column: Any, display_column: Any, q: str)
     if not key:
         # Only punctuation or spaces: an empty key would match every name form.
         return display_match
-    owner_column = (
-        col(NameFormRow.person_id)
-        if owner is EntityType.person
-        else col(NameFormRow.organization_id)
-    )
     return or_(
         display_match,
         exists(
             select(col(NameFormRow.id)).where(
-                owner_column == id_column,
+                owner_column(NameFormRow, owner) == id_column,
                 col(NameFormRow.name_key).contains(key, autoescape=True),
             )
         ),

@@ -38,17 +38,14 @@ IDENTIFIER_URLS = {
 }
 
 
-def _owner_column(owner: EntityType) -> Any:
-    return (
-        col(NameFormRow.person_id)
-        if owner is EntityType.person
-        else col(NameFormRow.organization_id)
-    )
+def owner_column(model: type[Any], owner: EntityType) -> Any:
+    """`model.person_id` or `model.organization_id`: the column naming a row's owner."""
+    return col(getattr(model, "person_id" if owner is EntityType.person else "organization_id"))
 
 
 @cache
 def _names_stmt(owner: EntityType) -> AnySelect:
-    owner_col = _owner_column(owner)
+    owner_col = owner_column(NameFormRow, owner)
     return (
         select(
             owner_col,
@@ -82,11 +79,7 @@ def names_for(
 
 @cache
 def _identifiers_stmt(owner: EntityType) -> AnySelect:
-    owner_col = (
-        col(IdentifierRow.person_id)
-        if owner is EntityType.person
-        else col(IdentifierRow.organization_id)
-    )
+    owner_col = owner_column(IdentifierRow, owner)
     return (
         select(col(IdentifierRow.scheme), col(IdentifierRow.value))
         .where(owner_col == bindparam("id"))
@@ -133,11 +126,7 @@ def entity_refs(
 
 @cache
 def _claim_counts_stmt(owner: EntityType) -> AnySelect:
-    owner_col = (
-        col(ClaimSubject.person_id)
-        if owner is EntityType.person
-        else col(ClaimSubject.organization_id)
-    )
+    owner_col = owner_column(ClaimSubject, owner)
     return (
         select(col(Claim.kind), func.count(func.distinct(col(Claim.id))))
         .join(ClaimSubject, col(ClaimSubject.claim_id) == col(Claim.id))
@@ -207,5 +196,5 @@ def role_public(row: Any) -> RolePublic:
 
 @cache
 def roles_of_stmt(owner: EntityType) -> AnySelect:
-    owner_col = col(Role.person_id) if owner is EntityType.person else col(Role.organization_id)
+    owner_col = owner_column(Role, owner)
     return role_select().where(owner_col == bindparam("id")).order_by(col(Role.id))
