@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # Connections per process, and the number of worker threads that run database work: one
     # connection per thread, so a thread never waits for a connection (FastAPI issue 3205).
     db_pool_size: int = Field(default=40, ge=1, le=1000)
+    # PostgreSQL statement_timeout in milliseconds (0: none), so one runaway query cannot hold a
+    # connection and a worker thread indefinitely.
+    pg_statement_timeout_ms: int = Field(default=15000, ge=0)
     # SQLite busy_timeout in milliseconds: how long a writer waits for the lock before failing.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     # Key for the HMAC that makes pagination cursors tamper-evident. Cursors carry no secrets,

@@ -32,6 +32,9 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         kwargs["pool_size"] = settings.db_pool_size
         kwargs["max_overflow"] = 0
         kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {
+            "options": f"-c statement_timeout={int(settings.pg_statement_timeout_ms)}"
+        }
     engine = create_engine(url, **kwargs)
     if is_sqlite(url):
         busy_ms = settings.sqlite_busy_timeout_ms
