@@ -12,8 +12,7 @@ from app.models import Claim, ClaimSubject, Source
 from app.models.claim import AttributedTo, ClaimPublic, ClaimSourceRef
 from app.models.common import EntityRef, EntityType
 from app.pagination import Keyset, paginate
-from app.problems import NotFound
-from app.services.refs import entity_refs
+from app.services.refs import entity_refs, require
 
 CLAIMS = Keyset(
     "claims",
@@ -64,10 +63,7 @@ def list_claims(
 
 
 def get_claim(session: Session, claim_id: str) -> ClaimPublic:
-    claim = session.get(Claim, claim_id)
-    if claim is None:
-        raise NotFound(f"No claim with id {claim_id!r}.")
-    return assemble(session, [claim])[0]
+    return assemble(session, [require(session, Claim, claim_id)])[0]
 
 
 _SUBJECTS = (

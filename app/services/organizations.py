@@ -11,9 +11,8 @@ from app.models import Organization, Role
 from app.models.common import ClaimCounts, EntityType, NameForm
 from app.models.organization import OrganizationPublic, OrganizationSummary
 from app.pagination import Keyset, paginate
-from app.problems import NotFound
 from app.services.persons import list_roles, name_matches
-from app.services.refs import claim_counts, identifiers_for, names_for
+from app.services.refs import claim_counts, identifiers_for, names_for, require
 
 ORGANIZATIONS = Keyset("organizations", (col(Organization.id),), (str,), lambda o: (o.id,))
 
@@ -63,10 +62,7 @@ def _summary(org: Organization, names: list[NameForm], member_count: int) -> Org
 
 
 def require_organization(session: Session, organization_id: str) -> Organization:
-    org = session.get(Organization, organization_id)
-    if org is None:
-        raise NotFound(f"No organization with id {organization_id!r}.")
-    return org
+    return require(session, Organization, organization_id)
 
 
 def get_organization(session: Session, organization_id: str) -> OrganizationPublic:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlmodel import Session, col
 
 from app.models import NameFormRow, Person, Role
@@ -12,13 +12,13 @@ from app.models.common import ClaimCounts, EntityType, NameForm
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
 from app.pagination import Keyset, paginate
-from app.problems import NotFound
 from app.services.names import name_key
 from app.services.refs import (
     claim_counts,
     identifiers_for,
     names_for,
     owner_column,
+    require,
     role_public,
     role_select,
     roles_of_stmt,
@@ -82,14 +82,8 @@ def _summary(person: Person, names: list[NameForm]) -> PersonSummary:
     )
 
 
-_PERSON_BY_ID = select(Person).where(col(Person.id) == bindparam("id"))
-
-
 def require_person(session: Session, person_id: str) -> Person:
-    person = session.execute(_PERSON_BY_ID, {"id": person_id}).scalar_one_or_none()
-    if person is None:
-        raise NotFound(f"No person with id {person_id!r}.")
-    return person
+    return require(session, Person, person_id)
 
 
 def get_person(session: Session, person_id: str) -> PersonPublic:

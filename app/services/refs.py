@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlmodel import Session, col
+from sqlalchemy import inspect as sa_inspect
+from sqlmodel import Session, SQLModel, col
 
 from app.models import (
     Claim,
@@ -27,6 +28,7 @@ from app.models import (
 )
 from app.models.common import EntityRef, EntityType, Identifier, NameForm
 from app.models.role import RoleOrganization, RolePerson, RoleProvenance, RolePublic
+from app.problems import NotFound
 
 # A SELECT of any number of columns (Select is variadic in SQLAlchemy 2.1).
 AnySelect = Select[*tuple[Any, ...]]
@@ -36,6 +38,22 @@ IDENTIFIER_URLS = {
     "enwiki": "https://en.wikipedia.org/wiki/{}",
     "ruwiki": "https://ru.wikipedia.org/wiki/{}",
 }
+
+
+M = TypeVar("M", bound=SQLModel)
+
+
+@cache
+def _by_id_stmt(model: type[SQLModel]) -> AnySelect:
+    return select(model).where(sa_inspect(model).primary_key[0] == bindparam("id"))
+
+
+def require(session: Session, model: type[M], entity_id: str) -> M:
+    """Load a row by its id or raise NotFound naming what was asked for."""
+    row = session.execute(_by_id_stmt(model), {"id": entity_id}).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No {model.__tablename__} with id {entity_id!r}.")
+    return row
 
 
 def owner_column(model: type[Any], owner: EntityType) -> Any:

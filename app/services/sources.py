@@ -13,8 +13,8 @@ from app.models import Claim, Source, SourceAuthor
 from app.models.common import EntityRef, EntityType, Rights
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
 from app.pagination import Keyset, paginate
-from app.problems import Forbidden, InvalidRange, NotFound
-from app.services.refs import entity_refs
+from app.problems import Forbidden, InvalidRange
+from app.services.refs import entity_refs, require
 
 SOURCES = Keyset("sources", (col(Source.id),), (str,), lambda row: (row.id,))
 
@@ -97,10 +97,7 @@ def _publisher(
 
 
 def require_source(session: Session, source_id: str) -> Source:
-    source = session.get(Source, source_id)
-    if source is None:
-        raise NotFound(f"No source with id {source_id!r}.")
-    return source
+    return require(session, Source, source_id)
 
 
 def get_source(session: Session, source_id: str) -> SourcePublic:
