@@ -72,7 +72,7 @@ def get_organization(session: Session, organization_id: str) -> OrganizationPubl
     roles = list_roles(session, EntityType.organization, org.id)
     members = sorted({r.person.id: r.person for r in roles}.values(), key=lambda p: p.id)
     return OrganizationPublic(
-        **_summary(org, names, len(members)).model_dump(),
+        **dict(_summary(org, names, len(members))),
         members=members,
         identifiers=identifiers_for(session, EntityType.organization, org.id),
         roles=roles,

@@ -90,9 +90,7 @@ def get_person(session: Session, person_id: str) -> PersonPublic:
     person = require_person(session, person_id)
     counts = claim_counts(session, EntityType.person, person.id)
     return PersonPublic(
-        **_summary(
-            person, names_for(session, EntityType.person, [person.id])[person.id]
-        ).model_dump(),
+        **dict(_summary(person, names_for(session, EntityType.person, [person.id])[person.id])),
         identifiers=identifiers_for(session, EntityType.person, person.id),
         roles=list_roles(session, EntityType.person, person.id),
         claim_counts=ClaimCounts(total=sum(counts.values()), by_kind=counts),

@@ -105,7 +105,7 @@ def get_source(session: Session, source_id: str) -> SourcePublic:
     summary = _summaries(session, [source])[0]
     full = source.rights == Rights.full_text
     return SourcePublic(
-        **summary.model_dump(),
+        **dict(summary),
         original_sha256=source.original_sha256,
         derivation=source.derivation,
         publisher_notes=source.publisher_notes,
