@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.db import make_engine
+from app.db import make_engine, write_session
+from app.models.api_key import Scope
 from app.problems import ProblemError
 from app.services import migrations
 
@@ -22,6 +25,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Schema migrations (Alembic).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 
 
 @cli.command()
@@ -145,6 +150,72 @@ def locate(
     finally:
         engine.dispose()
     typer.echo(f"start = {span.start}\nend = {span.end}\noccurrences = {count}")
+
+
+@contextmanager
+def _migrated_session() -> Iterator[Session]:
+    """A session on the configured database, refusing one that is not at the head revision,
+    with ProblemErrors printed as one line and exit status 1."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        _require_head(engine)
+        with write_session(engine) as session:
+            yield session
+    except ProblemError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    scope: Annotated[
+        list[Scope],
+        typer.Option(help="annotate, curate (includes annotate) or admin (includes all)."),
+    ],
+) -> None:
+    """Create a key; its secret is printed once, alone on the last line."""
+    from pydantic import ValidationError
+
+    from app.models.api_key import ApiKeyCreate
+    from app.services.keys import create_key
+
+    try:
+        ApiKeyCreate(name=name, scopes=scope)
+    except ValidationError as exc:
+        typer.echo(f"invalid key: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    with _migrated_session() as session:
+        created = create_key(session, name=name, scopes=scope, actor=None, origin="cli")
+    typer.echo(f"created {created.id} ({created.name}; {' '.join(created.scopes)})")
+    typer.echo("the secret below is shown only now; store it safely:")
+    typer.echo(created.secret)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    from app.services.keys import all_keys
+
+    with _migrated_session() as session:
+        keys = all_keys(session)
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%dT%H:%M:%SZ}" if key.revoked_at else "active"
+        typer.echo(f"{key.id}\t{key.hint}…\t{' '.join(key.scopes)}\t{state}\t{key.name}")
+    if not keys:
+        typer.echo("no keys yet: elitekb keys create --name NAME --scope annotate", err=True)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_…).")]) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    from app.services.keys import revoke_key
+
+    with _migrated_session() as session:
+        key = revoke_key(session, key_id, actor=None, origin="cli")
+    typer.echo(f"revoked {key.id} ({key.name})")
 
 
 def main() -> None:

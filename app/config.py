@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     access_log: bool = False
     # Directory holding the curated seed data and source originals.
     seed_dir: Path = PROJECT_ROOT / "seed"
+    # Reads (GET) are open to anonymous clients; false requires an API key of any scope.
+    public_read: bool = True
+    # Largest request body accepted, in bytes; larger ones get 413 (with or without
+    # Content-Length).
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Rate limits in the `limits` notation ("600/minute", "10/second;1000/hour"); empty
+    # disables. Anonymous clients are limited per IP address, API keys per key.
+    rate_limit_anonymous: str = "600/minute"
+    rate_limit_key: str = "3000/minute"
+    # Where the rate-limit counters live: "memory://" (one process) or a Redis URL such as
+    # "redis://127.0.0.1:6379/0", which every API process shares so a limit holds across them.
+    rate_limit_storage: str = "memory://"
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,8 +8,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from app.config import Settings, get_settings, normalise_database_url
+
+# Execution option marking a connection whose transactions will write (see write_engine).
+WRITE_OPTION = "elitekb_write"
 
 
 def is_sqlite(url: str) -> bool:
@@ -46,6 +50,17 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             cursor.close()
+            # Let SQLAlchemy, not the sqlite3 module, say when transactions begin (below).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # A write transaction takes the write lock up front (BEGIN IMMEDIATE), waiting up
+            # to busy_timeout for it. A deferred one that reads first and writes later can fail
+            # at once with SQLITE_BUSY when another writer got in between, and its reads (an
+            # If-Match check, say) would be stale by the time it writes.
+            immediate = conn.get_execution_options().get(WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -54,3 +69,14 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
 def default_engine() -> Engine:
     settings = get_settings()
     return make_engine(settings.database_url, settings)
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that write: on SQLite they begin with
+    BEGIN IMMEDIATE; on PostgreSQL nothing differs (writers lock the rows they change)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def write_session(engine: Engine) -> Session:
+    """A session for a write transaction (BEGIN IMMEDIATE on SQLite)."""
+    return Session(write_engine(engine), expire_on_commit=False)

@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
-from app.api import claims, health, organizations, persons, sources
+from app.api import annotations as annotations_api
+from app.api import changes, claims, health, keys, organizations, persons, sources
 from app.api.deps import Db
-from app.config import get_settings
+from app.auth import current_actor
+from app.config import Settings, get_settings
 from app.db import default_engine
 from app.middleware import RequestContextMiddleware
 from app.problems import install_problem_handlers, problem_only_openapi
@@ -35,14 +37,16 @@ single resources carry a strong `ETag` and honour `If-None-Match`. Errors are RF
 """
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the app; tests pass their own engine, `elitekb serve` uses the configured one."""
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own engine and settings, `elitekb serve` uses the
+    configured ones."""
+    settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Database work runs in anyio's worker threads; as many threads as pooled connections.
         limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = get_settings().db_pool_size
+        limiter.total_tokens = settings.db_pool_size
         if engine is None:
             app.state.db = Db(default_engine())
         yield
@@ -62,17 +66,26 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             {"name": "organizations", "description": "State bodies, companies, media, groups."},
             {"name": "sources", "description": "Documents and their canonical text."},
             {"name": "claims", "description": "What sources claim, anchored to exact words."},
+            {
+                "name": "annotations",
+                "description": "Analysts' notes, tags, assessments, questions, links, replies.",
+            },
+            {"name": "changes", "description": "The change log: every accepted write."},
+            {"name": "keys", "description": "API keys (admin scope)."},
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
     )
+    app.state.settings = settings
     if engine is not None:
         app.state.db = Db(engine)
 
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     problem_only_openapi(app)
-    for module in (persons, organizations, sources, claims, health):
-        app.include_router(module.router)
+    read_guard = [Depends(current_actor)]
+    for module in (persons, organizations, sources, claims, annotations_api, changes, keys):
+        app.include_router(module.router, dependencies=read_guard)
+    app.include_router(health.router)
     return app
 
 

@@ -78,6 +78,35 @@ class Forbidden(ProblemError):
     slug = "forbidden"
 
 
+class Unauthorized(ProblemError):
+    status = 401
+    slug = "unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        # RFC 6750 3: a 401 names the scheme the client should use.
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="elitekb"'})
+
+
+class Conflict(ProblemError):
+    status = 409
+    slug = "conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+    slug = "precondition-failed"
+
+
+class PreconditionRequired(ProblemError):
+    status = 428
+    slug = "precondition-required"
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    slug = "payload-too-large"
+
+
 class NotReady(ProblemError):
     status = 503
     slug = "not-ready"

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.config import PROJECT_ROOT
+from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
 from app.main import create_app
 from app.services import migrations
@@ -179,5 +179,12 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     """The app in-process over httpx (end-to-end tests start real uvicorn processes instead)."""
-    with TestClient(create_app(engine), raise_server_exceptions=False) as c:
+    with TestClient(create_app(engine, app_settings()), raise_server_exceptions=False) as c:
         yield c
+
+
+def app_settings(**overrides: object) -> Settings:
+    """The configured settings, with rate limits off unless a test asks for them: hundreds of
+    requests from one TestClient "address" are the point of several tests, not abuse."""
+    values: dict[str, object] = {"rate_limit_anonymous": "", "rate_limit_key": "", **overrides}
+    return get_settings().model_copy(update=values)

@@ -19,8 +19,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.api.http import conditional_response
+from app.db import write_session
 from app.models.common import SLUG_MAX
 from app.pagination import set_link_header
+from app.services.writes import etag_of
 
 R = TypeVar("R")
 
@@ -62,6 +64,39 @@ class Db:
         """A single resource, tagged with a strong ETag (304 on a matching If-None-Match)."""
         body = await self.run(lambda session: fn(session).model_dump_json().encode())
         return conditional_response(request, body)
+
+    async def write(self, fn: Callable[[Session], R]) -> R:
+        """Run a write service in a worker thread, in a write transaction (the service
+        commits; an exception rolls everything back)."""
+
+        def work() -> R:
+            with write_session(self.engine) as session:
+                return fn(session)
+
+        return await anyio.to_thread.run_sync(work)
+
+    async def write_one(
+        self,
+        fn: Callable[[Session], Any],
+        *,
+        status: int = 200,
+        location: str | None = None,
+    ) -> Response:
+        """A write answered with the resource as it now stands and its ETag; with `location`
+        (a path prefix) the response is 201 Created with Location: prefix/<id>."""
+
+        def work(session: Session) -> tuple[bytes, str]:
+            model = fn(session)
+            return model.model_dump_json().encode(), model.id
+
+        body, entity_id = await self.write(work)
+        headers = {"ETag": etag_of(body), "Cache-Control": "no-cache"}
+        if location is not None:
+            headers["Location"] = f"{location}/{entity_id}"
+            status = 201
+        return Response(
+            content=body, status_code=status, media_type="application/json", headers=headers
+        )
 
     async def page(
         self,

@@ -3,13 +3,13 @@ small helpers shared by the routers."""
 
 from __future__ import annotations
 
-import hashlib
 from enum import Enum
 from typing import Any
 
 from fastapi import Request, Response
 
 from app.problems import problem_responses
+from app.services.writes import etag_of
 
 ETAG_HEADERS = {
     "ETag": {
@@ -34,12 +34,21 @@ def single_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+LOCATION_HEADERS = {
+    "Location": {"description": "Path of the created resource.", "schema": {"type": "string"}}
+}
+
+
+def write_responses(success: int, *statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A write: the resource as it now stands with its ETag (and Location on 201); 401
+    without a key, 403 without the scope, 413 for a body over the size limit, and the
+    given problem statuses."""
+    headers = {**ETAG_HEADERS, **(LOCATION_HEADERS if success == 201 else {})}
+    return {success: {"headers": headers}, **problem_responses(401, 403, 413, *statuses)}
+
+
 def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {200: {"headers": LINK_HEADERS}, **problem_responses(400, 422, *statuses)}
-
-
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def _matches(header: str, etag: str) -> bool:

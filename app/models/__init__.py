@@ -1,5 +1,8 @@
 """All tables, imported in dependency order so SQLModel.metadata is complete on import."""
 
+from app.models.annotation import Annotation, AnnotationFlag, AnnotationTag, AnnotationVersion
+from app.models.api_key import ApiKey
+from app.models.change import Change
 from app.models.claim import Claim, ClaimSubject
 from app.models.common import metadata
 from app.models.naming import IdentifierRow, NameFormRow
@@ -9,6 +12,12 @@ from app.models.role import Role
 from app.models.source import Source, SourceAuthor
 
 __all__ = [
+    "Annotation",
+    "AnnotationFlag",
+    "AnnotationTag",
+    "AnnotationVersion",
+    "ApiKey",
+    "Change",
     "Claim",
     "ClaimSubject",
     "IdentifierRow",

@@ -152,3 +152,29 @@ class ClaimCounts(BaseModel):
 
     total: int
     by_kind: dict[str, int]
+
+
+def _clean_text(value: str) -> str:
+    # JSON can carry "\u0000" and lone surrogates ("\ud800"): neither is text, PostgreSQL
+    # refuses NUL outright and surrogates cannot be encoded, so refuse them at the door.
+    for ch in value:
+        code = ord(ch)
+        if code == 0:
+            raise ValueError("NUL characters are not allowed")
+        if 0xD800 <= code <= 0xDFFF:
+            raise ValueError("invalid Unicode: lone surrogate code point")
+        if (code < 0x20 and ch not in "\t\n\r") or code == 0x7F:
+            raise ValueError(f"control character U+{code:04X} is not allowed")
+    return value
+
+
+def _clean_line(value: str) -> str:
+    _clean_text(value)
+    if "\n" in value or "\r" in value or "\t" in value:
+        raise ValueError("must be a single line")
+    return value
+
+
+# Free text (paragraphs allowed) and single-line text, as accepted in request bodies.
+Text = Annotated[str, AfterValidator(_clean_text)]
+Line = Annotated[str, AfterValidator(_clean_line)]

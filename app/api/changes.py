@@ -1,0 +1,44 @@
+"""The change log: who changed what, when, as which version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import DbDep
+from app.api.http import list_responses, present
+from app.models.change import ChangeEntity, ChangePublic
+from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import changes as service
+
+router = APIRouter(prefix="/v1/changes", tags=["changes"])
+
+
+@router.get(
+    "", summary="List changes", response_model=Page[ChangePublic], responses=list_responses(401)
+)
+async def list_changes(
+    request: Request,
+    db: DbDep,
+    entity_type: Annotated[
+        ChangeEntity | None, Query(description="Only this kind of entity.")
+    ] = None,
+    entity_id: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Only this entity (the audit trail of one record).",
+            examples=["alexei-kudrin"],
+        ),
+    ] = None,
+    limit: int | None = LimitQuery,
+    cursor: str | None = CursorQuery,
+) -> Response:
+    """Every accepted write in order: sequence number, time, acting key, entity, operation
+    and the entity's new version."""
+    filters = present(entity_type=entity_type, entity_id=entity_id)
+    return await db.page(
+        request,
+        lambda session: service.list_changes(session, filters=filters, cursor=cursor, limit=limit),
+    )

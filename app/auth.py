@@ -1,0 +1,136 @@
+"""API keys: issuing, verifying, revoking; and the Security dependencies handlers declare.
+
+A secret is `ekb_` plus 256 random bits. Only its SHA-256 is stored: a secret that random
+cannot be guessed from its hash, so a slow password hash would add cost without adding
+safety. Keys are looked up by that hash and the stored hash is compared again with
+`hmac.compare_digest`, so no comparison leaks timing. Secrets never appear in logs, errors
+or any response but the one that creates the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import bindparam, select
+from sqlmodel import Session, col
+
+from app.models.api_key import SCOPE_INCLUDES, ApiKey, Scope
+from app.problems import Forbidden, Unauthorized
+
+SECRET_PREFIX = "ekb_"
+SECRET_MAX = 200
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    bearerFormat="ekb_…",
+    description="An elitekb API key (`elitekb keys create`), sent as "
+    "`Authorization: Bearer ekb_…`. Reads need none unless ELITEKB_PUBLIC_READ=false.",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: an API key with its (expanded) scopes, or nobody."""
+
+    key_id: str | None
+    name: str | None
+    scopes: frozenset[Scope]
+
+    @property
+    def anonymous(self) -> bool:
+        return self.key_id is None
+
+    def has(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+    @property
+    def curator(self) -> bool:
+        return Scope.curate in self.scopes
+
+
+ANONYMOUS = Actor(key_id=None, name=None, scopes=frozenset())
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def expand(scopes: str) -> frozenset[Scope]:
+    out: set[Scope] = set()
+    for name in scopes.split():
+        out |= SCOPE_INCLUDES[Scope(name)]
+    return frozenset(out)
+
+
+_BY_HASH = select(ApiKey).where(col(ApiKey.secret_hash) == bindparam("h"))
+
+
+def authenticate(session: Session, secret: str) -> Actor:
+    """The key a secret belongs to, or Unauthorized (unknown, malformed or revoked)."""
+    if not secret.startswith(SECRET_PREFIX) or len(secret) > SECRET_MAX or not secret.isascii():
+        raise Unauthorized("The API key is not valid: elitekb keys start with 'ekb_'.")
+    digest = hash_secret(secret)
+    key = session.execute(_BY_HASH, {"h": digest}).scalar_one_or_none()
+    if key is None or not hmac.compare_digest(key.secret_hash, digest):
+        raise Unauthorized("The API key is not valid.")
+    if key.revoked_at is not None:
+        raise Unauthorized(f"The API key {key.id} has been revoked.")
+    return Actor(key_id=key.id, name=key.name, scopes=expand(key.scopes))
+
+
+def _is_read(request: Request) -> bool:
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+async def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Actor:
+    """The caller's key if one is sent (401 if it is bad); anonymous otherwise. With
+    ELITEKB_PUBLIC_READ=false, anonymous reads are refused too."""
+    header = request.headers.get("authorization")
+    if header is None:
+        if not _is_read(request) or request.app.state.settings.public_read:
+            return ANONYMOUS
+        raise Unauthorized("This API needs a key for reads: send 'Authorization: Bearer ekb_…'.")
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Send the key as 'Authorization: Bearer ekb_…'.")
+    secret = credentials.credentials
+    actor: Actor = await request.app.state.db.run(lambda session: authenticate(session, secret))
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def requires(scope: Scope) -> object:
+    """A dependency giving the caller's Actor if the key has `scope`: 401 without a key,
+    403 with a key that lacks it."""
+
+    async def check(actor: ActorDep) -> Actor:
+        if actor.anonymous:
+            raise Unauthorized(
+                f"This needs an API key with the '{scope.value}' scope: "
+                "send 'Authorization: Bearer ekb_…'."
+            )
+        if not actor.has(scope):
+            raise Forbidden(f"This API key lacks the '{scope.value}' scope needed here.")
+        return actor
+
+    return Depends(check)
+
+
+Annotator = Annotated[Actor, requires(Scope.annotate)]
+Curator = Annotated[Actor, requires(Scope.curate)]
+Admin = Annotated[Actor, requires(Scope.admin)]

@@ -1,0 +1,62 @@
+"""The change log: one row per accepted write, appended in the write's own transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import BigInteger, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+from app.models.common import UTCDatetime, timestamp_field
+
+
+class ChangeOp(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+    hide = "hide"
+    unhide = "unhide"
+    flag = "flag"
+    revoke = "revoke"
+
+
+class ChangeEntity(StrEnum):
+    person = "person"
+    organization = "organization"
+    role = "role"
+    source = "source"
+    claim = "claim"
+    annotation = "annotation"
+    api_key = "api_key"
+
+
+class Change(SQLModel, table=True):
+    __table_args__ = (Index("ix_change_entity", "entity_type", "entity_id", "seq"),)
+
+    # INTEGER PRIMARY KEY on SQLite (the rowid), BIGINT identity on PostgreSQL.
+    seq: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=BigInteger().with_variant(Integer(), "sqlite"),
+    )
+    at: datetime = timestamp_field()
+    key_id: str | None = Field(default=None, sa_type=String(20))
+    origin: str = Field(sa_type=String(10))
+    entity_type: str = Field(sa_type=String(20))
+    entity_id: str = Field(sa_type=String(100))
+    op: str = Field(sa_type=String(10))
+    version: int
+
+
+class ChangePublic(BaseModel):
+    seq: int = PField(description="Position in the log; increases with every accepted write.")
+    at: UTCDatetime
+    key_id: str | None = PField(description="The API key that made the write (null: CLI/seed).")
+    origin: str = PField(description="api, cli or seed.")
+    entity_type: ChangeEntity
+    entity_id: str
+    op: ChangeOp
+    version: int = PField(description="The entity's version after this change.")

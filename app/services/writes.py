@@ -1,0 +1,132 @@
+"""What every write shares: ids, row locks, If-Match preconditions and the change log.
+
+Each write service runs in one transaction that ends with one commit, and appends its change
+log row(s) in that same transaction, so the log never misses or invents a write.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, select
+
+from app.auth import Actor
+from app.models.change import Change, ChangeEntity, ChangeOp
+from app.models.common import utcnow
+from app.problems import NotFound, PreconditionFailed, PreconditionRequired
+
+M = TypeVar("M", bound=SQLModel)
+
+# Any constant works; it only has to be the same in every process writing to the database.
+_CHANGE_LOG_LOCK = 0x656B62  # "ekb"
+
+
+def new_id(prefix: str) -> str:
+    """A short random id (50 bits) like `key_k3v9x2m4qa`."""
+    return prefix + base64.b32encode(secrets.token_bytes(10)).decode()[:10].lower()
+
+
+# Crockford's base32 digits are in ASCII order, so ids sort as their numbers do.
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_sortable_id(prefix: str) -> str:
+    """An id that sorts by creation time, in the manner of a ULID: 48 bits of milliseconds
+    since the epoch then 30 random bits (`ann_01jq4n5c8x7k2m9t`), so keyset pages in id order
+    are chronological."""
+    value = (time.time_ns() // 1_000_000) << 30 | secrets.randbits(30)
+    digits = []
+    for _ in range(16):
+        value, digit = divmod(value, 32)
+        digits.append(_CROCKFORD[digit])
+    return prefix + "".join(reversed(digits))
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_of_model(model: BaseModel) -> str:
+    """The ETag a GET of this representation carries."""
+    return etag_of(model.model_dump_json().encode())
+
+
+def lock(session: Session, model: type[M], entity_id: str) -> M:
+    """Load a row for update (PostgreSQL: FOR UPDATE; SQLite holds the database write lock
+    from BEGIN IMMEDIATE), or NotFound."""
+    pk = sa_inspect(model).primary_key[0]
+    row = session.exec(select(model).where(pk == entity_id).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"No {model.__tablename__} with id {entity_id!r}.")
+    return row
+
+
+def require_if_match(if_match: str | None) -> str:
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "This edit needs an If-Match header with the ETag of the version you are changing "
+            "(GET the resource to read it)."
+        )
+    return if_match
+
+
+def check_if_match(if_match: str | None, current: BaseModel) -> None:
+    """412 unless If-Match names the current representation (strong comparison, RFC 9110
+    13.1.1); the 412 carries the current ETag so the client can re-read and retry."""
+    header = require_if_match(if_match)
+    etag = etag_of_model(current)
+    if header.strip() == "*":
+        return
+    tags = [t.strip() for t in header.split(",")]
+    if etag not in tags:
+        raise PreconditionFailed(
+            f"The resource has changed since you read it: its ETag is now {etag}. "
+            "Read it again, reapply your change and send the new ETag in If-Match.",
+            headers={"ETag": etag},
+        )
+
+
+def record_change(
+    session: Session,
+    actor: Actor | None,
+    entity_type: ChangeEntity,
+    entity_id: str,
+    op: ChangeOp,
+    version: int,
+    *,
+    origin: str = "api",
+) -> None:
+    """Append a change-log row in the current transaction.
+
+    On PostgreSQL a transaction-scoped advisory lock makes the log's sequence numbers commit
+    in order (a writer that took number n commits before anyone takes n+1), so a reader that
+    has seen n never later finds a smaller number appearing. SQLite has one writer at a time
+    anyway.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
+    session.add(
+        Change(
+            at=utcnow(),
+            key_id=actor.key_id if actor else None,
+            origin=origin,
+            entity_type=entity_type.value,
+            entity_id=entity_id,
+            op=op.value,
+            version=version,
+        )
+    )
+
+
+def bump(row: Any) -> None:
+    """Mark a row as changed: a new version and updated_at."""
+    row.version += 1
+    row.updated_at = utcnow()
