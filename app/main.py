@@ -16,7 +16,7 @@ from app.api.deps import Db
 from app.auth import current_actor
 from app.config import Settings, get_settings
 from app.db import default_engine
-from app.middleware import RequestContextMiddleware
+from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.problems import install_problem_handlers, problem_only_openapi
 
 DESCRIPTION = """
@@ -79,6 +79,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     if engine is not None:
         app.state.db = Db(engine)
 
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     problem_only_openapi(app)

@@ -21,6 +21,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -31,9 +32,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import make_engine
+from app.db import make_engine, write_session
 from app.main import create_app
+from app.models.api_key import Scope
 from app.services import migrations
+from app.services.keys import create_key
 from app.services.seed import load_seed
 
 PG_URL = os.environ.get("ELITEKB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -188,3 +191,33 @@ def app_settings(**overrides: object) -> Settings:
     requests from one TestClient "address" are the point of several tests, not abuse."""
     values: dict[str, object] = {"rate_limit_anonymous": "", "rate_limit_key": "", **overrides}
     return get_settings().model_copy(update=values)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """API keys made with the real key service, as ready-to-send headers."""
+
+    ids: dict[str, str]
+    secrets: dict[str, str]
+
+    def __getitem__(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secrets[who]}"}
+
+
+KEY_SCOPES = {
+    "alice": [Scope.annotate],
+    "bob": [Scope.annotate],
+    "carol": [Scope.curate],
+    "admin": [Scope.admin],
+}
+
+
+@pytest.fixture
+def keys(engine: Engine) -> Keys:
+    """Two annotators (alice, bob), a curator (carol) and an admin."""
+    ids, secrets = {}, {}
+    with write_session(engine) as s:
+        for who, scopes in KEY_SCOPES.items():
+            created = create_key(s, name=who, scopes=scopes, actor=None, origin="cli")
+            ids[who], secrets[who] = created.id, created.secret
+    return Keys(ids, secrets)

@@ -9,11 +9,14 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.claims import ClaimListDep, scoped_claims_page
 from app.api.deps import DbDep, PersonIdPath
 from app.api.http import list_responses, present, single_responses
+from app.auth import ActorDep
+from app.models.annotation import AnnotationPublic
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, RoleStatus
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
 from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import annotations as annotation_service
 from app.services import persons as service
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
@@ -92,6 +95,30 @@ async def list_person_roles(
         request,
         lambda session: service.list_roles_page(
             session, person_id=person_id, cursor=cursor, limit=limit
+        ),
+    )
+
+
+@router.get(
+    "/{person_id}/annotations",
+    summary="List annotations about a person",
+    response_model=Page[AnnotationPublic],
+    responses=list_responses(401, 404),
+)
+async def list_person_annotations(
+    request: Request,
+    db: DbDep,
+    actor: ActorDep,
+    person_id: PersonIdPath,
+    limit: int | None = LimitQuery,
+    cursor: str | None = CursorQuery,
+) -> Response:
+    """Annotations on the person, on the claims about them and on their roles, oldest
+    first (tombstones left out; hidden ones only for curators and their creator)."""
+    return await db.page(
+        request,
+        lambda session: annotation_service.list_person_annotations(
+            session, person_id, actor, cursor=cursor, limit=limit
         ),
     )
 

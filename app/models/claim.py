@@ -134,6 +134,7 @@ class ClaimPublic(BaseModel):
     hedge: str | None
     stance: Stance
     rationale: str | None
+    annotation_count: int = PField(description="Annotations (not hidden, not deleted) on it.")
     created_at: UTCDatetime
     updated_at: UTCDatetime
     version: int

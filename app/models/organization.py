@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -77,4 +78,5 @@ class OrganizationPublic(OrganizationSummary):
     members: list[RolePerson] = Field(description="Distinct persons holding any role here.")
     roles: list[RolePublic]
     claim_counts: ClaimCounts
+    annotation_count: int = PField(description="Annotations (not hidden, not deleted) on it.")
     created_at: UTCDatetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -72,4 +73,8 @@ class PersonPublic(PersonSummary):
     identifiers: list[Identifier]
     roles: list[RolePublic]
     claim_counts: ClaimCounts
+    annotation_count: int = PField(
+        description="Annotations (not hidden, not deleted) on this person, on the claims about "
+        "them and on their roles: what GET /v1/persons/{person_id}/annotations lists."
+    )
     created_at: UTCDatetime

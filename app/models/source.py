@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -101,6 +102,9 @@ class SourcePublic(SourceSummary):
     publisher_notes: list[str]
     text: str | None
     text_available: str
+    annotation_count: int = PField(
+        description="Annotations (not hidden, not deleted) on the source or spans of its text."
+    )
     created_at: UTCDatetime
 
 

@@ -9,9 +9,11 @@ from sqlalchemy import bindparam, exists, or_, select
 from sqlmodel import Session, col
 
 from app.models import Claim, ClaimSubject, Source
+from app.models.annotation import TargetType
 from app.models.claim import AttributedTo, ClaimPublic, ClaimSourceRef
 from app.models.common import EntityRef, EntityType
 from app.pagination import Keyset, paginate
+from app.services.annotations import annotation_counts
 from app.services.refs import entity_refs, require
 
 CLAIMS = Keyset(
@@ -97,6 +99,7 @@ def assemble(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
     titles: dict[str, str] = dict(
         session.execute(_TITLES, {"ids": list({c.source_id for c in claims})}).all()
     )
+    annotations = annotation_counts(session, TargetType.claim, ids)
     return [
         ClaimPublic(
             id=c.id,
@@ -114,6 +117,7 @@ def assemble(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
             hedge=c.hedge,
             stance=c.stance,
             rationale=c.rationale,
+            annotation_count=annotations.get(c.id, 0),
             created_at=c.created_at,
             updated_at=c.updated_at,
             version=c.version,

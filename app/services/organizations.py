@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.models import Organization, Role
+from app.models.annotation import TargetType
 from app.models.common import ClaimCounts, EntityType, NameForm
 from app.models.organization import OrganizationPublic, OrganizationSummary
 from app.pagination import Keyset, paginate
+from app.services.annotations import annotation_count
 from app.services.persons import list_roles, name_matches
 from app.services.refs import claim_counts, identifiers_for, names_for, require
 
@@ -77,5 +79,6 @@ def get_organization(session: Session, organization_id: str) -> OrganizationPubl
         identifiers=identifiers_for(session, EntityType.organization, org.id),
         roles=roles,
         claim_counts=ClaimCounts(total=sum(counts.values()), by_kind=counts),
+        annotation_count=annotation_count(session, TargetType.organization, org.id),
         created_at=org.created_at,
     )

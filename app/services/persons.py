@@ -12,6 +12,7 @@ from app.models.common import ClaimCounts, EntityType, NameForm
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
 from app.pagination import Keyset, paginate
+from app.services.annotations import person_annotation_count
 from app.services.names import name_key
 from app.services.refs import (
     claim_counts,
@@ -94,6 +95,7 @@ def get_person(session: Session, person_id: str) -> PersonPublic:
         identifiers=identifiers_for(session, EntityType.person, person.id),
         roles=list_roles(session, EntityType.person, person.id),
         claim_counts=ClaimCounts(total=sum(counts.values()), by_kind=counts),
+        annotation_count=person_annotation_count(session, person.id),
         created_at=person.created_at,
     )
 

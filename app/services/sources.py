@@ -10,10 +10,12 @@ from sqlmodel import Session, col
 
 from app.config import get_settings
 from app.models import Claim, Source, SourceAuthor
+from app.models.annotation import TargetType
 from app.models.common import EntityRef, EntityType, Rights
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
 from app.pagination import Keyset, paginate
 from app.problems import Forbidden, InvalidRange
+from app.services.annotations import annotation_count
 from app.services.refs import entity_refs, require
 
 SOURCES = Keyset("sources", (col(Source.id),), (str,), lambda row: (row.id,))
@@ -111,6 +113,7 @@ def get_source(session: Session, source_id: str) -> SourcePublic:
         publisher_notes=source.publisher_notes,
         text=source.text if full else None,
         text_available=_availability(source.rights),
+        annotation_count=annotation_count(session, TargetType.source, source.id),
         created_at=source.created_at,
     )
 
