@@ -29,6 +29,12 @@ APP_TABLES = {
     "role",
     "source",
     "source_author",
+    "api_key",
+    "change",
+    "annotation",
+    "annotation_tag",
+    "annotation_version",
+    "annotation_flag",
 }
 
 

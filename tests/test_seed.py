@@ -31,12 +31,23 @@ ESSAY_TEXT_SHA256 = "6f74a669fb572e6b5db0bf06728dce12a5df9d6ac138171588649d2c0b6
 
 # What the seed files hold; test_seed_counts_match_the_files keeps these honest.
 ENTITY_COUNTS = {"organization": 9, "person": 7, "source": 1, "claim": 36, "role": 11}
-ROW_COUNTS = {
+SEED_ROWS = {
     **ENTITY_COUNTS,
     "name_form": 92,
     "identifier": 22,
     "source_author": 1,
     "claim_subject": 61,
+}
+# Every table after seeding an empty database.
+ROW_COUNTS = {
+    **SEED_ROWS,
+    # One "create" row per seeded entity.
+    "change": sum(ENTITY_COUNTS.values()),
+    "api_key": 0,
+    "annotation": 0,
+    "annotation_tag": 0,
+    "annotation_version": 0,
+    "annotation_flag": 0,
 }
 TABLES = sorted(ROW_COUNTS)
 
@@ -144,7 +155,7 @@ def test_seed_counts_match_the_files() -> None:
         "identifier": sum(len(e["identifiers"]) for e in orgs + persons),
         "source_author": len(src["source"]["authors"]),
         "claim_subject": sum(len(c["subjects"]) for c in src["claim"]),
-    } == ROW_COUNTS
+    } == SEED_ROWS
 
 
 def test_rewritten_copy_loads_the_same_data(seed_copy: SeedCopy) -> None:
@@ -502,9 +513,14 @@ def test_changing_one_statement_updates_exactly_that_claim(
     assert report.unchanged == {**ENTITY_COUNTS, "claim": 35}
 
     after = dump(engine)
-    assert {t: rows for t, rows in after.items() if t != "claim"} == {
-        t: rows for t, rows in before.items() if t != "claim"
+    assert {t: rows for t, rows in after.items() if t not in ("claim", "change")} == {
+        t: rows for t, rows in before.items() if t not in ("claim", "change")
     }
+    # The change log gained exactly one row: this claim's update to version 2.
+    assert after["change"][: len(before["change"])] == before["change"]
+    assert [r[2:] for r in after["change"][len(before["change"]) :]] == [
+        (None, "seed", "claim", changed_id, "update", 2)
+    ]
     changed_before = [r for r in before["claim"] if r[0] == changed_id]
     changed_after = [r for r in after["claim"] if r[0] == changed_id]
     assert [r for r in after["claim"] if r[0] != changed_id] == [

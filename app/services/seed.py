@@ -47,10 +47,12 @@ from app.models.common import (
     Stance,
     utcnow,
 )
+from app.models.change import ChangeEntity, ChangeOp
 from app.problems import ValidationFailed
 from app.services.names import name_key
 from app.services.spans import anchor
 from app.services.textprep import derive_markdown_article
+from app.services.writes import record_change
 
 Slug = Field(pattern=SLUG_PATTERN, max_length=100)
 ENTITY_KEY = r"^(person|organization):[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -204,6 +206,7 @@ class _Loader:
         if row is None:
             self.session.add(model(**values, created_at=self.now, updated_at=self.now, version=1))
             self.report.count("created", str(name))
+            self.log(str(name), pk, ChangeOp.create, 1)
             return True
         changed = children_changed or any(getattr(row, k) != v for k, v in values.items())
         if changed:
@@ -212,9 +215,15 @@ class _Loader:
             row.updated_at = self.now
             row.version += 1  # type: ignore[attr-defined]
             self.report.count("updated", str(name))
+            self.log(str(name), pk, ChangeOp.update, row.version)  # type: ignore[attr-defined]
         else:
             self.report.count("unchanged", str(name))
         return changed
+
+    def log(self, table: str, pk: Any, op: ChangeOp, version: int) -> None:
+        # Seeded entities go in the change log like any other write, so tools syncing from
+        # the log see them; child rows (names, subjects) are part of their entity's version.
+        record_change(self.session, None, ChangeEntity(table), str(pk), op, version, origin="seed")
 
     def replace_children(
         self,

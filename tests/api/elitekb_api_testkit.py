@@ -186,6 +186,7 @@ def claim_json(c: ExpectedClaim) -> dict[str, Any]:
         "hedge": c.hedge,
         "stance": c.stance,
         "rationale": c.rationale,
+        "annotation_count": 0,
         "version": 1,
     }
 

@@ -130,6 +130,7 @@ def test_get_organization_matches_the_seed(client: TestClient, subtests: pytest.
                 "members",
                 "roles",
                 "claim_counts",
+                "annotation_count",
                 "created_at",
                 "updated_at",
                 "version",

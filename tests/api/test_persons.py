@@ -154,6 +154,7 @@ def test_get_person_matches_the_seed(client: TestClient, subtests: pytest.Subtes
                 "identifiers",
                 "roles",
                 "claim_counts",
+                "annotation_count",
                 "created_at",
                 "updated_at",
                 "version",
