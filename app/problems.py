@@ -32,6 +32,14 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="Per-field validation errors (422 only)."
     )
+    references: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="A refused delete (409): the records that still refer to the entity, "
+        '`{"type", "id", "relation"}`, at most 50.',
+    )
+    reference_count: int | None = Field(
+        default=None, description="A refused delete (409): how many records refer to it in all."
+    )
 
 
 class ProblemError(Exception):
@@ -46,11 +54,14 @@ class ProblemError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        # Further RFC 9457 extension members, e.g. the references that block a delete.
+        self.extensions = extensions or {}
 
 
 class NotFound(ProblemError):
@@ -128,6 +139,7 @@ def problem_response(
     slug: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     slug = slug or title.lower().replace(" ", "-")
@@ -141,6 +153,8 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)
     return JSONResponse(
         jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
     )
@@ -161,11 +175,21 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
+# What FastAPI's HTTPException says when a body cannot be decoded at all.
+_FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         return problem_response(
-            request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+            request,
+            exc.status,
+            exc.detail,
+            slug=exc.slug,
+            errors=exc.errors,
+            headers=exc.headers,
+            extensions=exc.extensions,
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -187,6 +211,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = f"No resource at {request.url.path}."
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
+        elif exc.status_code == 400 and detail == _FASTAPI_BODY_PARSE_ERROR:
+            # Bytes that are not UTF-8 JSON are invalid input like any other: 422.
+            return problem_response(
+                request,
+                422,
+                "The request body is not valid JSON in UTF-8.",
+                slug="validation-error",
+                errors=[{"loc": ["body"], "msg": "not valid UTF-8 JSON", "type": "json_invalid"}],
+            )
         return problem_response(
             request, exc.status_code, detail, headers=getattr(exc, "headers", None)
         )

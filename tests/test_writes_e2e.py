@@ -266,3 +266,21 @@ def test_sigkill_mid_write_loses_no_acknowledged_write(
         assert {http.get(f"/v1/annotations/{a}").status_code for a in sample} == {200}
         count = http.get("/v1/persons/mikhail-mishustin").json()["annotation_count"]
     assert count == len(stored)
+
+
+def test_oversized_bodies_get_413_on_the_real_server(db_url: str, two_workers: str) -> None:
+    (secret,) = make_keys(db_url, 1)
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    body = b'{"target": {"type": "person", "id": "german-gref"}, "body": "' + b"x" * 300_000
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(body), 8192):
+            yield body[i : i + 8192]
+
+    with httpx.Client(base_url=two_workers, trust_env=False, timeout=REQUEST_TIMEOUT_S) as http:
+        declared = http.post("/v1/annotations", content=body, headers=headers)
+        chunked = http.post("/v1/annotations", content=chunks(), headers=headers)
+    assert "content-length" not in {k.lower() for k in chunked.request.headers}
+    assert chunked.request.headers["transfer-encoding"] == "chunked"
+    assert (declared.status_code, chunked.status_code) == (413, 413)
+    assert chunked.json()["type"] == "https://elitekb.example/problems/payload-too-large"
