@@ -12,11 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT
 from app.db import make_engine
+from app.main import create_app
 from app.models import Claim
 from app.services import migrations
 from app.services.seed import short_id
@@ -137,3 +139,43 @@ def test_cli_lifecycle(empty_db_url: str, tmp_path: Path) -> None:
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     finally:
         engine.dispose()
+
+
+def test_keys_create_list_revoke(db_url: str, tmp_path: Path) -> None:
+    cli = Cli(db_url, tmp_path)
+    code, out, err = cli.run("keys", "create", "--name", "desk analyst", "--scope", "annotate")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    secret = lines[-1]
+    assert secret.startswith("ekb_") and len(secret) == 47 and " " not in secret
+    key_id = lines[0].split()[1]
+    assert lines[0] == f"created {key_id} (desk analyst; annotate)"
+
+    code, out, err = cli.run("keys", "list")
+    assert code == 0
+    assert out.splitlines() == [f"{key_id}\t{secret[:8]}…\tannotate\tactive\tdesk analyst"]
+    assert secret not in out and secret[8:] not in out
+
+    engine = make_engine(db_url)
+    try:
+        app = create_app(engine)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            body = {
+                "target": {"type": "person", "id": "german-gref"},
+                "motivation": "commenting",
+                "body": "from a CLI key",
+            }
+            auth = {"Authorization": f"Bearer {secret}"}
+            assert client.post("/v1/annotations", json=body, headers=auth).status_code == 201
+            code, out, err = cli.run("keys", "revoke", key_id)
+            assert (code, out) == (0, f"revoked {key_id} (desk analyst)\n")
+            refused = client.post("/v1/annotations", json=body, headers=auth)
+            assert refused.status_code == 401
+    finally:
+        engine.dispose()
+    code, out, err = cli.run("keys", "revoke", key_id)
+    assert (code, err) == (1, f"The API key {key_id} is already revoked.\n")
+    code, out, err = cli.run("keys", "create", "--name", "x", "--scope", "superuser")
+    assert code == 2 and "superuser" in err
+    code, out, _ = cli.run("keys", "list")
+    assert out.splitlines()[0].split("\t")[3].startswith("revoked ")
