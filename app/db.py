@@ -48,6 +48,9 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # FULL (not WAL's usual NORMAL): a commit is on disk before the write is
+            # acknowledged, even if the machine, not just the process, goes down.
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             cursor.close()
             # Let SQLAlchemy, not the sqlite3 module, say when transactions begin (below).
