@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Where the rate-limit counters live: "memory://" (one process) or a Redis URL such as
     # "redis://127.0.0.1:6379/0", which every API process shares so a limit holds across them.
     rate_limit_storage: str = "memory://"
+    # Prefix of the rate-limit keys in Redis, so several deployments (or test runs) can share
+    # one Redis without counting each other's requests.
+    rate_limit_prefix: str = "elitekb"
 
 
 def normalise_database_url(url: str) -> str:

@@ -81,10 +81,13 @@ def running_server(
     env: dict[str, str] | None = None,
     log_dir: Path | None = None,
     prefix: Sequence[str] = (),
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Serve `database_url` with `elitekb serve` and yield its base URL; always stop it.
 
-    `prefix` wraps the command, e.g. `("taskset", "-c", "0")` to pin the server to a core.
+    `prefix` wraps the command, e.g. `("taskset", "-c", "0")` to pin the server to a core;
+    `args` are appended to it, e.g. `("--workers", "2")`. Rate limits are off unless `env`
+    sets them: a test's or a benchmark's burst of requests from one address is not abuse.
 
     A free port can be taken by someone else between probing and binding, so start-up is
     retried on a fresh port a few times before giving up.
@@ -96,6 +99,8 @@ def running_server(
             **os.environ,
             "ELITEKB_DATABASE_URL": database_url,
             "ELITEKB_LOG_LEVEL": "warning",
+            "ELITEKB_RATE_LIMIT_ANONYMOUS": "",
+            "ELITEKB_RATE_LIMIT_KEY": "",
             **(env or {}),
         }
         error: RuntimeError | None = None
@@ -105,7 +110,16 @@ def running_server(
             log = log_dir / f"server-{port}-{attempt}.log"
             with log.open("wb") as out:
                 proc = subprocess.Popen(
-                    [*prefix, str(ELITEKB), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    [
+                        *prefix,
+                        str(ELITEKB),
+                        "serve",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        *args,
+                    ],
                     env=child_env,
                     cwd=log_dir,
                     stdin=subprocess.DEVNULL,
