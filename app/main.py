@@ -11,13 +11,14 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from app.api import annotations as annotations_api
-from app.api import changes, claims, health, keys, organizations, persons, sources
+from app.api import changes, claims, health, keys, organizations, persons, roles, sources
 from app.api.deps import Db
 from app.auth import current_actor
 from app.config import Settings, get_settings
 from app.db import default_engine
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.problems import install_problem_handlers, problem_only_openapi
+from app.ratelimit import RateLimitMiddleware
 
 DESCRIPTION = """
 A knowledge base of named elites: the people, their roles, the organisations they run, the
@@ -66,6 +67,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             {"name": "organizations", "description": "State bodies, companies, media, groups."},
             {"name": "sources", "description": "Documents and their canonical text."},
             {"name": "claims", "description": "What sources claim, anchored to exact words."},
+            {"name": "roles", "description": "Positions and memberships, with provenance."},
             {
                 "name": "annotations",
                 "description": "Analysts' notes, tags, assessments, questions, links, replies.",
@@ -80,11 +82,15 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         app.state.db = Db(engine)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Inside RequestContextMiddleware (added later, so outermost), which sets the request id
+    # a 429 carries; outside the body limit, so a refused request is not read first.
+    if settings.rate_limit_anonymous or settings.rate_limit_key:
+        app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     problem_only_openapi(app)
     read_guard = [Depends(current_actor)]
-    for module in (persons, organizations, sources, claims, annotations_api, changes, keys):
+    for module in (persons, organizations, roles, sources, claims, annotations_api, changes, keys):
         app.include_router(module.router, dependencies=read_guard)
     app.include_router(health.router)
     return app

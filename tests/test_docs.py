@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from conftest import Keys
 from e2e_server import running_server
 from fastapi.testclient import TestClient
 
@@ -32,8 +33,60 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 REQUIRE_CHROMIUM = os.environ.get("ELITEKB_REQUIRE_CHROMIUM", "") == "1"
 CHROMIUM = os.environ.get("ELITEKB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_TIMEOUT_S = 60
-# Probes serve no essay data, so they are exempt from the essay-example rule only.
-NO_ESSAY_TAGS = {"health"}
+# Probes and API keys serve no essay data, so they are exempt from the essay-example rule only.
+NO_ESSAY_TAGS = {"health", "keys"}
+# Every operation the API offers, as (path, method), sorted.
+OPERATIONS = sorted(
+    [
+        ("/livez", "GET"),
+        ("/readyz", "GET"),
+        ("/v1/annotations", "GET"),
+        ("/v1/annotations", "POST"),
+        ("/v1/annotations/{annotation_id}", "DELETE"),
+        ("/v1/annotations/{annotation_id}", "GET"),
+        ("/v1/annotations/{annotation_id}", "PATCH"),
+        ("/v1/annotations/{annotation_id}/flag", "POST"),
+        ("/v1/annotations/{annotation_id}/hide", "POST"),
+        ("/v1/annotations/{annotation_id}/replies", "GET"),
+        ("/v1/annotations/{annotation_id}/unhide", "POST"),
+        ("/v1/annotations/{annotation_id}/versions", "GET"),
+        ("/v1/changes", "GET"),
+        ("/v1/claims", "GET"),
+        ("/v1/claims", "POST"),
+        ("/v1/claims/{claim_id}", "DELETE"),
+        ("/v1/claims/{claim_id}", "GET"),
+        ("/v1/claims/{claim_id}", "PATCH"),
+        ("/v1/keys", "GET"),
+        ("/v1/keys", "POST"),
+        ("/v1/keys/{key_id}", "DELETE"),
+        ("/v1/keys/{key_id}", "GET"),
+        ("/v1/organizations", "GET"),
+        ("/v1/organizations", "POST"),
+        ("/v1/organizations/{organization_id}", "DELETE"),
+        ("/v1/organizations/{organization_id}", "GET"),
+        ("/v1/organizations/{organization_id}", "PATCH"),
+        ("/v1/persons", "GET"),
+        ("/v1/persons", "POST"),
+        ("/v1/persons/{person_id}", "DELETE"),
+        ("/v1/persons/{person_id}", "GET"),
+        ("/v1/persons/{person_id}", "PATCH"),
+        ("/v1/persons/{person_id}/annotations", "GET"),
+        ("/v1/persons/{person_id}/claims", "GET"),
+        ("/v1/persons/{person_id}/roles", "GET"),
+        ("/v1/roles", "GET"),
+        ("/v1/roles", "POST"),
+        ("/v1/roles/{role_id}", "DELETE"),
+        ("/v1/roles/{role_id}", "GET"),
+        ("/v1/roles/{role_id}", "PATCH"),
+        ("/v1/sources", "GET"),
+        ("/v1/sources", "POST"),
+        ("/v1/sources/{source_id}", "DELETE"),
+        ("/v1/sources/{source_id}", "GET"),
+        ("/v1/sources/{source_id}", "PATCH"),
+        ("/v1/sources/{source_id}/claims", "GET"),
+        ("/v1/sources/{source_id}/text", "GET"),
+    ]
+)
 
 
 class _Refs(HTMLParser):
@@ -168,7 +221,7 @@ def _essay_vocabulary(client: TestClient) -> set[str]:
 def test_every_operation_is_documented(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     operations = _operations(doc)
-    assert len(operations) == 14
+    assert sorted((path, method) for method, path, _ in operations) == OPERATIONS
 
     undocumented = [
         (method, path, field)
@@ -199,7 +252,11 @@ def test_every_data_operation_has_an_example_from_the_essay(client: TestClient) 
     for method, path, op in _operations(doc):
         if set(op["tags"]) <= NO_ESSAY_TAGS:
             continue
-        where = {"parameters": op.get("parameters", []), "responses": op.get("responses", {})}
+        where = {
+            "parameters": op.get("parameters", []),
+            "requestBody": op.get("requestBody", {}),
+            "responses": op.get("responses", {}),
+        }
         texts = [s for ex in _examples(where, components, set()) for s in _strings(ex)]
         if not any(drawn_from_essay(text) for text in texts):
             missing.append((method, path))
@@ -207,12 +264,35 @@ def test_every_data_operation_has_an_example_from_the_essay(client: TestClient) 
     assert missing == []
 
 
-def test_documented_parameter_examples_find_seeded_data(client: TestClient) -> None:
-    """Swagger UI's "Try it out" pre-fills these examples: each must answer 200 with data."""
+# Example ids of things users create (annotations, keys) cannot be in the seed: Try it out on
+# these answers a clean 404 problem instead.
+USER_DATA_PATHS = {
+    "/v1/annotations/{annotation_id}",
+    "/v1/annotations/{annotation_id}/replies",
+    "/v1/annotations/{annotation_id}/versions",
+    "/v1/keys/{key_id}",
+}
+
+
+def test_documented_parameter_examples_find_seeded_data(client: TestClient, keys: Keys) -> None:
+    """Swagger UI's "Try it out" pre-fills these examples: each read must answer 200 with data
+    (with an admin key, and one annotation like the documented examples in place)."""
+    for person in ("alexei-kudrin", "elvira-nabiullina"):
+        noted = client.post(
+            "/v1/annotations",
+            json={
+                "target": {"type": "person", "id": person},
+                "motivation": "tagging",
+                "tags": ["loyalty"],
+            },
+            headers=keys["admin"],
+        )
+        assert noted.status_code == 201
     doc = client.get("/openapi.json").json()
     results = {}
     tried = set()
-    for method, path, op in _operations(doc):
+    reads = [(m, p, op) for m, p, op in _operations(doc) if m == "GET"]
+    for method, path, op in reads:
         params = op.get("parameters", [])
         path_values = {
             p["name"]: p["schema"].get("examples", ["(no example)"])[0]
@@ -226,13 +306,17 @@ def test_documented_parameter_examples_find_seeded_data(client: TestClient) -> N
             if p["in"] == "query" and p.get("schema", {}).get("examples")
         ]
         for query in queries or [{}]:
-            response = client.request(method, url, params=query)
+            response = client.request(method, url, params=query, headers=keys["admin"])
             body = response.json()
+            if path in USER_DATA_PATHS:
+                found = response.status_code == 404 and body["type"].endswith("/not-found")
+                results[(method, url, tuple(query.items()))] = (200, found)
+                continue
             found = bool(body["items"]) if "items" in body else response.status_code == 200
             results[(method, url, tuple(query.items()))] = (response.status_code, found)
             tried.add((method, path))
 
-    assert tried == {(method, path) for method, path, _ in _operations(doc)}
+    assert tried == {(m, p) for m, p, _ in reads if p not in USER_DATA_PATHS}
     assert [k for k, v in results.items() if v != (200, True)] == []
 
 

@@ -9,14 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
 from app.api.deps import ClaimIdPath, DbDep
 from app.api.http import list_responses, present, single_responses
+from app.auth import Curator
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, ClaimKind, Modality, Stance
+from app.models.curation import ClaimCreate, ClaimUpdate
 from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import claim_writes as writes
 from app.services import claims as service
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
+PREFIX = "/v1/claims"
 
 KindQuery = Annotated[ClaimKind | None, Query(description="Only claims of this kind.")]
 ModalityQuery = Annotated[
@@ -130,3 +135,51 @@ async def get_claim(request: Request, db: DbDep, claim_id: ClaimIdPath) -> Respo
     """One claim with its quote, offsets, context, subjects, attribution, kind, modality,
     hedge and stance."""
     return await db.one(request, lambda session: service.get_claim(session, claim_id))
+
+
+@router.post(
+    "",
+    summary="Create a claim",
+    status_code=201,
+    response_model=ClaimPublic,
+    responses=CREATE_RESPONSES,
+)
+async def create_claim(db: DbDep, actor: Curator, data: ClaimCreate) -> Response:
+    """Curators: add a claim anchored to its exact words. Give `start`/`end` (verified:
+    422 naming the expected and actual text if they differ) or let the server find the quote
+    (`occurrence` picks one of several). The hedge must occur in the quote."""
+    return await db.write_one(
+        lambda session: writes.create_claim(session, actor, data), location=PREFIX
+    )
+
+
+@router.patch(
+    "/{claim_id}",
+    summary="Edit a claim",
+    response_model=ClaimPublic,
+    responses=UPDATE_RESPONSES,
+)
+async def update_claim(
+    db: DbDep, actor: Curator, claim_id: ClaimIdPath, patch: ClaimUpdate, if_match: IfMatch = None
+) -> Response:
+    """Curators: change any field; sending the quote, offsets, occurrence or source anchors
+    the claim again. `If-Match` is required (428 without, 412 if stale)."""
+    return await db.write_one(
+        lambda session: writes.update_claim(session, actor, claim_id, patch, if_match=if_match)
+    )
+
+
+@router.delete(
+    "/{claim_id}",
+    summary="Delete a claim",
+    status_code=204,
+    response_class=Response,
+    responses=DELETE_RESPONSES,
+)
+async def delete_claim(
+    db: DbDep, actor: Curator, claim_id: ClaimIdPath, if_match: IfMatch = None
+) -> Response:
+    """Curators: delete a claim and its subject links; 409 listing the roles (provenance)
+    and annotations that still refer to it. `If-Match` is required."""
+    await db.write(lambda session: writes.delete_claim(session, actor, claim_id, if_match=if_match))
+    return Response(status_code=204)

@@ -18,6 +18,8 @@ ETAG_HEADERS = {
         "schema": {"type": "string"},
     }
 }
+# Every /v1 route may answer 429 when rate limits are on (app/ratelimit.py).
+RATE_LIMITED = 429
 LINK_HEADERS = {
     "Link": {
         "description": 'RFC 8288 link to the next page, `<url>; rel="next"`; absent on the last.',
@@ -30,7 +32,7 @@ def single_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"headers": ETAG_HEADERS},
         304: {"description": "Not Modified: the If-None-Match tag is current."},
-        **problem_responses(*statuses),
+        **problem_responses(*statuses, RATE_LIMITED),
     }
 
 
@@ -44,11 +46,14 @@ def write_responses(success: int, *statuses: int) -> dict[int | str, dict[str, A
     without a key, 403 without the scope, 413 for a body over the size limit, and the
     given problem statuses."""
     headers = {**ETAG_HEADERS, **(LOCATION_HEADERS if success == 201 else {})}
-    return {success: {"headers": headers}, **problem_responses(401, 403, 413, *statuses)}
+    return {
+        success: {"headers": headers},
+        **problem_responses(401, 403, 413, *statuses, RATE_LIMITED),
+    }
 
 
 def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {200: {"headers": LINK_HEADERS}, **problem_responses(400, 422, *statuses)}
+    return {200: {"headers": LINK_HEADERS}, **problem_responses(400, 422, *statuses, RATE_LIMITED)}
 
 
 def _matches(header: str, etag: str) -> bool:

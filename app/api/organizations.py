@@ -6,14 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
 from app.api.deps import DbDep, OrganizationIdPath
 from app.api.http import list_responses, present, single_responses
+from app.auth import Curator
 from app.models.common import OrganizationKind
+from app.models.curation import OrganizationCreate, OrganizationUpdate
 from app.models.organization import OrganizationPublic, OrganizationSummary
 from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import entity_writes as writes
 from app.services import organizations as service
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
+PREFIX = "/v1/organizations"
 
 
 @router.get(
@@ -60,3 +65,60 @@ async def get_organization(
     """An organisation with its members and their roles. Example: `russian-elite`, the group
     the essay names Kudrin, Nabiullina, Gref, Mishustin and Sobyanin as examples of."""
     return await db.one(request, lambda session: service.get_organization(session, organization_id))
+
+
+@router.post(
+    "",
+    summary="Create an organisation",
+    status_code=201,
+    response_model=OrganizationPublic,
+    responses=CREATE_RESPONSES,
+)
+async def create_organization(db: DbDep, actor: Curator, data: OrganizationCreate) -> Response:
+    """Curators: add an organisation with name forms and identifiers (409 if the id or an
+    identifier is taken)."""
+    return await db.write_one(
+        lambda session: writes.create_organization(session, actor, data), location=PREFIX
+    )
+
+
+@router.patch(
+    "/{organization_id}",
+    summary="Edit an organisation",
+    response_model=OrganizationPublic,
+    responses=UPDATE_RESPONSES,
+)
+async def update_organization(
+    db: DbDep,
+    actor: Curator,
+    organization_id: OrganizationIdPath,
+    patch: OrganizationUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Curators: change the name, kind, description, name forms or identifiers (lists sent
+    replace the old ones). `If-Match` is required (428 without, 412 if stale)."""
+    return await db.write_one(
+        lambda session: writes.update_organization(
+            session, actor, organization_id, patch, if_match=if_match
+        )
+    )
+
+
+@router.delete(
+    "/{organization_id}",
+    summary="Delete an organisation",
+    status_code=204,
+    response_class=Response,
+    responses=DELETE_RESPONSES,
+)
+async def delete_organization(
+    db: DbDep, actor: Curator, organization_id: OrganizationIdPath, if_match: IfMatch = None
+) -> Response:
+    """Curators: delete an organisation and its name forms and identifiers; 409 listing the
+    roles, claims, sources and annotations that still refer to it. `If-Match` is required."""
+    await db.write(
+        lambda session: writes.delete_organization(
+            session, actor, organization_id, if_match=if_match
+        )
+    )
+    return Response(status_code=204)

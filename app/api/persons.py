@@ -7,19 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.claims import ClaimListDep, scoped_claims_page
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
 from app.api.deps import DbDep, PersonIdPath
 from app.api.http import list_responses, present, single_responses
-from app.auth import ActorDep
+from app.auth import ActorDep, Curator
 from app.models.annotation import AnnotationPublic
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, RoleStatus
+from app.models.curation import PersonCreate, PersonUpdate
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services import annotations as annotation_service
+from app.services import entity_writes as writes
 from app.services import persons as service
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
+PREFIX = "/v1/persons"
 
 
 @router.get(
@@ -136,3 +140,56 @@ async def list_person_claims(
     return await scoped_claims_page(
         request, db, params, scope={"subject": person_id}, require=service.require_person
     )
+
+
+@router.post(
+    "",
+    summary="Create a person",
+    status_code=201,
+    response_model=PersonPublic,
+    responses=CREATE_RESPONSES,
+)
+async def create_person(db: DbDep, actor: Curator, data: PersonCreate) -> Response:
+    """Curators: add a person with name forms and identifiers (an identifier names one record
+    only: 409 if another has it; 409 too if the id is taken)."""
+    return await db.write_one(
+        lambda session: writes.create_person(session, actor, data), location=PREFIX
+    )
+
+
+@router.patch(
+    "/{person_id}",
+    summary="Edit a person",
+    response_model=PersonPublic,
+    responses=UPDATE_RESPONSES,
+)
+async def update_person(
+    db: DbDep,
+    actor: Curator,
+    person_id: PersonIdPath,
+    patch: PersonUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Curators: change the name, description, name forms or identifiers (lists sent replace
+    the old ones). `If-Match` is required (428 without, 412 if stale)."""
+    return await db.write_one(
+        lambda session: writes.update_person(session, actor, person_id, patch, if_match=if_match)
+    )
+
+
+@router.delete(
+    "/{person_id}",
+    summary="Delete a person",
+    status_code=204,
+    response_class=Response,
+    responses=DELETE_RESPONSES,
+)
+async def delete_person(
+    db: DbDep, actor: Curator, person_id: PersonIdPath, if_match: IfMatch = None
+) -> Response:
+    """Curators: delete a person and their name forms and identifiers; 409 listing the claims,
+    roles, sources and annotations that still refer to them. `If-Match` is required."""
+    await db.write(
+        lambda session: writes.delete_person(session, actor, person_id, if_match=if_match)
+    )
+    return Response(status_code=204)

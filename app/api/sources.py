@@ -7,15 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.claims import ClaimListDep, scoped_claims_page
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
 from app.api.deps import DbDep, SourceIdPath
 from app.api.http import list_responses, present, single_responses
+from app.auth import Curator
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX
+from app.models.curation import SourceCreate, SourceUpdate
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
 from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import source_writes as writes
 from app.services import sources as service
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
+PREFIX = "/v1/sources"
 
 
 @router.get(
@@ -98,3 +103,56 @@ async def list_source_claims(
     return await scoped_claims_page(
         request, db, params, scope={"source": source_id}, require=service.require_source
     )
+
+
+@router.post(
+    "",
+    summary="Create a source",
+    status_code=201,
+    response_model=SourcePublic,
+    responses=CREATE_RESPONSES,
+)
+async def create_source(db: DbDep, actor: Curator, data: SourceCreate) -> Response:
+    """Curators: add a document with its canonical text (stored as sent; its SHA-256 and
+    length in code points are computed). Publisher and authors must exist (422)."""
+    return await db.write_one(
+        lambda session: writes.create_source(session, actor, data), location=PREFIX
+    )
+
+
+@router.patch(
+    "/{source_id}",
+    summary="Edit a source",
+    response_model=SourcePublic,
+    responses=UPDATE_RESPONSES,
+)
+async def update_source(
+    db: DbDep,
+    actor: Curator,
+    source_id: SourceIdPath,
+    patch: SourceUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Curators: change metadata, or the text: a new text is refused (409, listing them)
+    while any claim's quote would no longer match it at its offsets. `If-Match` is required."""
+    return await db.write_one(
+        lambda session: writes.update_source(session, actor, source_id, patch, if_match=if_match)
+    )
+
+
+@router.delete(
+    "/{source_id}",
+    summary="Delete a source",
+    status_code=204,
+    response_class=Response,
+    responses=DELETE_RESPONSES,
+)
+async def delete_source(
+    db: DbDep, actor: Curator, source_id: SourceIdPath, if_match: IfMatch = None
+) -> Response:
+    """Curators: delete a source with no claims or annotations left (409 lists them).
+    `If-Match` is required."""
+    await db.write(
+        lambda session: writes.delete_source(session, actor, source_id, if_match=if_match)
+    )
+    return Response(status_code=204)

@@ -10,7 +10,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    HttpUrl,
+    StringConstraints,
+    model_validator,
+)
 from pydantic import Field as PField
 from sqlalchemy import (
     JSON,
@@ -146,8 +153,18 @@ class AnnotationFlag(SQLModel, table=True):
 
 # -- request and response shapes ---------------------------------------------------------------
 
+
+def _tag(value: str) -> str:
+    tag = value.strip().lower()
+    if not 1 <= len(tag) <= TAG_MAX:
+        raise ValueError(f"a tag has 1 to {TAG_MAX} characters (after trimming spaces)")
+    return tag
+
+
 Tag = Annotated[
-    Line, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=TAG_MAX)
+    Line,
+    AfterValidator(_tag),
+    PField(description=f"1 to {TAG_MAX} characters after trimming; stored in lowercase."),
 ]
 Body = Annotated[TextType, StringConstraints(min_length=1, max_length=BODY_MAX)]
 Link = Annotated[HttpUrl, PField(description="An http or https URL.")]
@@ -265,7 +282,40 @@ class Creator(BaseModel):
     name: str
 
 
+_EXAMPLE_CONTENT: dict[str, Any] = {
+    "body": "Alexei Kudrin left the Audit Chamber in 2022; 'almost certainly' is the author's "
+    "inference, not reported fact.",
+    "tags": ["inference", "loyalty"],
+    "assessment": {"verdict": "unverifiable", "confidence": 0.7},
+    "links": [],
+}
+
+
 class AnnotationPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ann_01m8e82t9rhp1w6s",
+                    "target": {"type": "claim", "id": "clm_b2okhvymxr", "selector": None},
+                    "motivation": "assessing",
+                    **_EXAMPLE_CONTENT,
+                    "creator": {"id": "key_4fj2k9x1qz", "name": "newsroom-analyst"},
+                    "thread_id": "ann_01m8e82t9rhp1w6s",
+                    "reply_count": 1,
+                    "flag_count": 0,
+                    "hidden": False,
+                    "hidden_reason": None,
+                    "deleted": False,
+                    "created_at": "2026-11-27T09:00:00Z",
+                    "updated_at": "2026-11-27T09:05:00Z",
+                    "deleted_at": None,
+                    "version": 2,
+                }
+            ]
+        }
+    )
+
     id: str
     target: Target
     motivation: Motivation
@@ -287,6 +337,25 @@ class AnnotationPublic(BaseModel):
 
 
 class AnnotationVersionPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 2,
+                    "at": "2026-11-27T09:05:00Z",
+                    "key_id": "key_4fj2k9x1qz",
+                    "op": "update",
+                    "content": {
+                        **_EXAMPLE_CONTENT,
+                        "hidden": False,
+                        "hidden_reason": None,
+                        "deleted": False,
+                    },
+                }
+            ]
+        }
+    )
+
     version: int
     at: UTCDatetime
     key_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 from sqlalchemy import BigInteger, Index, Integer, String
 from sqlmodel import Field, SQLModel
@@ -52,6 +52,23 @@ class Change(SQLModel, table=True):
 
 
 class ChangePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "seq": 65,
+                    "at": "2026-11-27T09:05:00Z",
+                    "key_id": "key_7cq3m1v8rt",
+                    "origin": "api",
+                    "entity_type": "person",
+                    "entity_id": "alexei-kudrin",
+                    "op": "update",
+                    "version": 2,
+                }
+            ]
+        }
+    )
+
     seq: int = PField(description="Position in the log; increases with every accepted write.")
     at: UTCDatetime
     key_id: str | None = PField(description="The API key that made the write (null: CLI/seed).")

@@ -33,6 +33,7 @@ from app.models import (
     Source,
     SourceAuthor,
 )
+from app.models.change import ChangeEntity, ChangeOp
 from app.models.common import (
     SLUG_PATTERN,
     ClaimKind,
@@ -47,7 +48,6 @@ from app.models.common import (
     Stance,
     utcnow,
 )
-from app.models.change import ChangeEntity, ChangeOp
 from app.problems import ValidationFailed
 from app.services.names import name_key
 from app.services.spans import anchor

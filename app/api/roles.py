@@ -1,0 +1,115 @@
+"""Roles: a person's position in, or membership of, an organisation, as a resource of its own
+(read one, and curate)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
+from app.api.deps import DbDep
+from app.api.http import list_responses, present, single_responses
+from app.auth import Curator
+from app.models.common import SLUG_MAX, RoleKind, RoleStatus
+from app.models.curation import RoleCreate, RoleUpdate
+from app.models.role import RolePublic
+from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import roles as service
+
+router = APIRouter(prefix="/v1/roles", tags=["roles"])
+PREFIX = "/v1/roles"
+
+RoleIdPath = Annotated[
+    str, Path(max_length=40, description="Opaque role id.", examples=["rol_lmqsafklax"])
+]
+
+
+@router.get("", summary="List roles", response_model=Page[RolePublic], responses=list_responses())
+async def list_roles(
+    request: Request,
+    db: DbDep,
+    person: Annotated[
+        str | None,
+        Query(
+            max_length=SLUG_MAX, description="Roles of this person.", examples=["elvira-nabiullina"]
+        ),
+    ] = None,
+    organization: Annotated[
+        str | None,
+        Query(
+            max_length=SLUG_MAX,
+            description="Roles in this organisation.",
+            examples=["russian-elite"],
+        ),
+    ] = None,
+    kind: Annotated[RoleKind | None, Query(description="position or membership.")] = None,
+    status: Annotated[RoleStatus | None, Query(description="As the source describes it.")] = None,
+    limit: int | None = LimitQuery,
+    cursor: str | None = CursorQuery,
+) -> Response:
+    """Positions and memberships in id order: who holds which role where, with the claim
+    that states it. Example: `organization=russian-elite` lists the elite's members."""
+    filters = present(person=person, organization=organization, kind=kind, status=status)
+    return await db.page(
+        request,
+        lambda session: service.list_roles(session, filters=filters, cursor=cursor, limit=limit),
+    )
+
+
+@router.get(
+    "/{role_id}",
+    summary="Get a role",
+    response_model=RolePublic,
+    responses=single_responses(404, 422),
+)
+async def get_role(request: Request, db: DbDep, role_id: RoleIdPath) -> Response:
+    """One role with its person, organisation, status and the claim that states it; its
+    ETag is what PATCH and DELETE need."""
+    return await db.one(request, lambda session: service.get_role(session, role_id))
+
+
+@router.post(
+    "",
+    summary="Create a role",
+    status_code=201,
+    response_model=RolePublic,
+    responses=CREATE_RESPONSES,
+)
+async def create_role(db: DbDep, actor: Curator, data: RoleCreate) -> Response:
+    """Curators: add a position or membership. The person, organisation and claim must exist
+    (422 naming which does not); the end date may not come before the start."""
+    return await db.write_one(
+        lambda session: service.create_role(session, actor, data), location=PREFIX
+    )
+
+
+@router.patch(
+    "/{role_id}",
+    summary="Edit a role",
+    response_model=RolePublic,
+    responses=UPDATE_RESPONSES,
+)
+async def update_role(
+    db: DbDep, actor: Curator, role_id: RoleIdPath, patch: RoleUpdate, if_match: IfMatch = None
+) -> Response:
+    """Curators: change any field (the fields sent replace the old ones). `If-Match` is
+    required (428 without, 412 if stale)."""
+    return await db.write_one(
+        lambda session: service.update_role(session, actor, role_id, patch, if_match=if_match)
+    )
+
+
+@router.delete(
+    "/{role_id}",
+    summary="Delete a role",
+    status_code=204,
+    response_class=Response,
+    responses=DELETE_RESPONSES,
+)
+async def delete_role(
+    db: DbDep, actor: Curator, role_id: RoleIdPath, if_match: IfMatch = None
+) -> Response:
+    """Curators: delete a role; 409 while annotations on it remain. `If-Match` is required."""
+    await db.write(lambda session: service.delete_role(session, actor, role_id, if_match=if_match))
+    return Response(status_code=204)
