@@ -21,6 +21,7 @@ from app.models.annotation import (
     Verdict,
 )
 from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import annotation_writes as writes
 from app.services import annotations as service
 
 router = APIRouter(prefix="/v1/annotations", tags=["annotations"])
@@ -52,7 +53,7 @@ async def create_annotation(db: DbDep, actor: Annotator, data: AnnotationCreate)
     server fills in and checks the quote), claim, or another annotation (a reply). Needs the
     `annotate` scope; the creator is the key."""
     return await db.write_one(
-        lambda session: service.create_annotation(session, actor, data), location=PREFIX
+        lambda session: writes.create_annotation(session, actor, data), location=PREFIX
     )
 
 
@@ -139,7 +140,7 @@ async def update_annotation(
     """Change the body, tags, assessment or links (the fields sent replace the old ones).
     Only the creator or a curator; `If-Match` is required (428 without, 412 if stale)."""
     return await db.write_one(
-        lambda session: service.update_annotation(
+        lambda session: writes.update_annotation(
             session, actor, annotation_id, patch, if_match=if_match
         )
     )
@@ -157,7 +158,7 @@ async def delete_annotation(
     """Soft delete: the annotation becomes a tombstone (content removed, history and replies
     kept). Only the creator or a curator; `If-Match` is required."""
     return await db.write_one(
-        lambda session: service.delete_annotation(session, actor, annotation_id, if_match=if_match)
+        lambda session: writes.delete_annotation(session, actor, annotation_id, if_match=if_match)
     )
 
 
@@ -219,7 +220,7 @@ async def flag_annotation(
 ) -> Response:
     """Ask curators to review an annotation, with a reason; once per key."""
     return await db.write_one(
-        lambda session: service.flag_annotation(session, actor, annotation_id, data.reason)
+        lambda session: writes.flag_annotation(session, actor, annotation_id, data.reason)
     )
 
 
@@ -239,7 +240,7 @@ async def hide_annotation(
     """Curators only: hide from everyone but curators and the creator."""
     reason = data.reason if data else None
     return await db.write_one(
-        lambda session: service.set_hidden(
+        lambda session: writes.set_hidden(
             session, actor, annotation_id, hidden=True, reason=reason, if_match=if_match
         )
     )
@@ -256,7 +257,7 @@ async def unhide_annotation(
 ) -> Response:
     """Curators only: show a hidden annotation again."""
     return await db.write_one(
-        lambda session: service.set_hidden(
+        lambda session: writes.set_hidden(
             session, actor, annotation_id, hidden=False, reason=None, if_match=if_match
         )
     )
