@@ -215,7 +215,9 @@ def list_person_annotations(
     return _page(session, stmt, {"person": person_id}, cursor, limit)
 
 
-def _about_person(person_id: str) -> Any:
+def _about_person(person_id: Any) -> Any:
+    """Annotations on a person, on claims about them and on their roles (`person_id` is a
+    value or a bind parameter)."""
     return or_(
         and_(
             col(Annotation.target_type) == TargetType.person.value,
@@ -277,22 +279,32 @@ def annotation_count(session: Session, target_type: TargetType, target_id: str) 
     return int(session.execute(_COUNT_STMTS[target_type], {"id": target_id}).scalar_one())
 
 
+# Built once: constructing this SELECT costs more than running it (see app/services/refs.py).
+_PERSON_COUNT = (
+    select(func.count()).select_from(Annotation).where(_PUBLIC, _about_person(bindparam("id")))
+)
+
+
 def person_annotation_count(session: Session, person_id: str) -> int:
     """What GET /v1/persons/{id}/annotations lists for an anonymous reader."""
-    stmt = select(func.count()).select_from(Annotation).where(_PUBLIC, _about_person(person_id))
-    return int(session.execute(stmt).scalar_one())
+    return int(session.execute(_PERSON_COUNT, {"id": person_id}).scalar_one())
+
+
+_COUNTS_BY_TARGET: dict[TargetType, AnySelect] = {
+    t: select(col(Annotation.target_id), func.count())
+    .where(
+        col(Annotation.target_type) == t.value,
+        col(Annotation.target_id).in_(bindparam("ids", expanding=True)),
+        _PUBLIC,
+    )
+    .group_by(col(Annotation.target_id))
+    for t in TargetType
+}
 
 
 def annotation_counts(session: Session, target_type: TargetType, ids: list[str]) -> dict[str, int]:
+    """Annotations (neither hidden nor deleted) on each of several resources of one type."""
     if not ids:
         return {}
-    stmt = (
-        select(col(Annotation.target_id), func.count())
-        .where(
-            col(Annotation.target_type) == target_type.value,
-            col(Annotation.target_id).in_(ids),
-            _PUBLIC,
-        )
-        .group_by(col(Annotation.target_id))
-    )
-    return {tid: int(n) for tid, n in session.execute(stmt)}
+    rows = session.execute(_COUNTS_BY_TARGET[target_type], {"ids": ids})
+    return {tid: int(n) for tid, n in rows}
