@@ -15,7 +15,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision: str = "ce4a27b188ca"
 down_revision: str | Sequence[str] | None = "3478f00b6e26"
