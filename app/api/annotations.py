@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from app.api.deps import DbDep
+from app.api.deps import DbDep, IfMatch
 from app.api.http import list_responses, present, single_responses, write_responses
 from app.auth import ActorDep, Annotator, Curator
 from app.models.annotation import (
@@ -30,12 +30,13 @@ AnnotationIdPath = Annotated[
     str,
     Path(max_length=40, description="Opaque annotation id.", examples=["ann_01m8e82t9rhp1w6s"]),
 ]
-IfMatch = Annotated[
+# Moderation should not lose a race to an edit, so hide and unhide take If-Match if given.
+OptionalIfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
         max_length=1000,
-        description="The ETag of the version being changed (from GET or the last write).",
+        description="Optional: if given, the ETag of the version being moderated (412 if stale).",
     ),
 ]
 PREFIX = "/v1/annotations"
@@ -235,7 +236,7 @@ async def hide_annotation(
     actor: Curator,
     annotation_id: AnnotationIdPath,
     data: HideIn | None = None,
-    if_match: IfMatch = None,
+    if_match: OptionalIfMatch = None,
 ) -> Response:
     """Curators only: hide from everyone but curators and the creator."""
     reason = data.reason if data else None
@@ -253,7 +254,7 @@ async def hide_annotation(
     responses=write_responses(200, 403, 404, 409, 412, 422),
 )
 async def unhide_annotation(
-    db: DbDep, actor: Curator, annotation_id: AnnotationIdPath, if_match: IfMatch = None
+    db: DbDep, actor: Curator, annotation_id: AnnotationIdPath, if_match: OptionalIfMatch = None
 ) -> Response:
     """Curators only: show a hidden annotation again."""
     return await db.write_one(

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
-from app.api.deps import ClaimIdPath, DbDep
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
+from app.api.deps import ClaimIdPath, DbDep, IfMatch
 from app.api.http import list_responses, present, single_responses
 from app.auth import Curator
 from app.models.claim import ClaimPublic

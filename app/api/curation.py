@@ -1,24 +1,12 @@
 """What the curation handlers (persons, organisations, roles, sources, claims) share: the
-If-Match header and the OpenAPI shapes of their writes."""
+OpenAPI shapes of their writes."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import Header
+from typing import Any
 
 from app.api.http import write_responses
 from app.problems import PROBLEM_MEDIA_TYPE, TYPE_BASE
-
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=1000,
-        description="The ETag of the version being changed (from GET or the last write); "
-        "428 without it, 412 if it is no longer current.",
-    ),
-]
 
 CREATE_RESPONSES = write_responses(201, 409, 422)
 UPDATE_RESPONSES = write_responses(200, 404, 409, 412, 422, 428)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 import pydantic_core
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Header, Path, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -44,6 +44,16 @@ SourceIdPath = Annotated[
 ]
 ClaimIdPath = Annotated[
     str, Path(max_length=40, description="Opaque claim id.", examples=["clm_b2okhvymxr"])
+]
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=1000,
+        description="The ETag of the version being changed (from GET or the last write); "
+        "428 without it, 412 if it is no longer current.",
+    ),
 ]
 
 

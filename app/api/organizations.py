@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
-from app.api.deps import DbDep, OrganizationIdPath
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
+from app.api.deps import DbDep, IfMatch, OrganizationIdPath
 from app.api.http import list_responses, present, single_responses
 from app.auth import Curator
 from app.models.common import OrganizationKind

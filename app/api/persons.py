@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.claims import ClaimListDep, scoped_claims_page
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
-from app.api.deps import DbDep, PersonIdPath
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
+from app.api.deps import DbDep, IfMatch, PersonIdPath
 from app.api.http import list_responses, present, single_responses
 from app.auth import ActorDep, Curator
 from app.models.annotation import AnnotationPublic

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES, IfMatch
-from app.api.deps import DbDep
+from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
+from app.api.deps import DbDep, IfMatch
 from app.api.http import list_responses, present, single_responses
 from app.auth import Curator
 from app.models.common import SLUG_MAX, RoleKind, RoleStatus
