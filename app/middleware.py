@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from http import HTTPStatus
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import PROBLEM_MEDIA_TYPE, TYPE_BASE
+from app.problems import PROBLEM_MEDIA_TYPE, problem_body
 
 
 def _client_request_id(scope: Scope) -> str | None:
@@ -79,16 +78,9 @@ async def send_problem(
     headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
     """Answer with a problem+json body from ASGI middleware (outside FastAPI's handlers)."""
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + slug,
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-        "request_id": request_id,
-    }
-    if errors is not None:
-        body["errors"] = errors
+    body = problem_body(
+        status, detail, slug=slug, instance=instance, request_id=request_id, errors=errors
+    )
     payload = json.dumps(body).encode()
     await send(
         {

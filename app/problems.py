@@ -113,11 +113,6 @@ class PreconditionRequired(ProblemError):
     slug = "precondition-required"
 
 
-class PayloadTooLarge(ProblemError):
-    status = 413
-    slug = "payload-too-large"
-
-
 class NotReady(ProblemError):
     status = 503
     slug = "not-ready"
@@ -131,6 +126,33 @@ def _request_id(request: Request) -> str:
     return str(rid)
 
 
+def problem_body(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None,
+    instance: str,
+    request_id: str,
+    errors: list[dict[str, Any]] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The problem+json object, for the exception handlers and for ASGI middleware alike."""
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (slug or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)
+    return body
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -141,20 +163,15 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    slug = slug or title.lower().replace(" ", "-")
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + slug,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "request_id": _request_id(request),
-    }
-    if errors is not None:
-        body["errors"] = errors
-    for name, value in (extensions or {}).items():
-        body.setdefault(name, value)
+    body = problem_body(
+        status,
+        detail,
+        slug=slug,
+        instance=request.url.path,
+        request_id=_request_id(request),
+        errors=errors,
+        extensions=extensions,
+    )
     return JSONResponse(
         jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
     )

@@ -49,7 +49,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=STOP_TIMEOUT_S)
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+def wait_ready(proc: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     last = "no answer yet"
     with httpx.Client(base_url=base_url, timeout=2.0, trust_env=False) as client:
@@ -127,7 +127,7 @@ def running_server(
                     stderr=subprocess.STDOUT,
                 )
             try:
-                _wait_ready(proc, base_url, log)
+                wait_ready(proc, base_url, log)
             except RuntimeError as exc:
                 _stop(proc)
                 error = exc

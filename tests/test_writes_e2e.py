@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_server import ELITEKB, _wait_ready, free_port, running_server
+from e2e_server import ELITEKB, free_port, running_server, wait_ready
 from sqlalchemy import Engine, text
 
 from app.db import make_engine, write_session
@@ -206,7 +206,7 @@ def test_sigkill_mid_write_loses_no_acknowledged_write(db_url: str, tmp_path: Pa
     sent = Counter[str]()
     lock = threading.Lock()
     try:
-        _wait_ready(proc, base_url, log)
+        wait_ready(proc, base_url, log)
 
         def writer(n: int) -> None:
             headers = {"Authorization": f"Bearer {secret}"}

@@ -262,21 +262,9 @@ def list_versions(
     )
 
 
-_COUNT_STMTS: dict[TargetType, AnySelect] = {
-    t: select(func.count())
-    .select_from(Annotation)
-    .where(
-        col(Annotation.target_type) == t.value,
-        col(Annotation.target_id) == bindparam("id"),
-        _PUBLIC,
-    )
-    for t in TargetType
-}
-
-
 def annotation_count(session: Session, target_type: TargetType, target_id: str) -> int:
     """Annotations (neither hidden nor deleted) directly on one resource."""
-    return int(session.execute(_COUNT_STMTS[target_type], {"id": target_id}).scalar_one())
+    return annotation_counts(session, target_type, [target_id]).get(target_id, 0)
 
 
 # Built once: constructing this SELECT costs more than running it (see app/services/refs.py).

@@ -7,7 +7,6 @@ the quote. Prefix and suffix are always computed, never sent.
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -21,17 +20,13 @@ from app.models.common import EntityType, utcnow
 from app.models.curation import ClaimCreate, ClaimUpdate, EntityRefIn
 from app.problems import ValidationFailed
 from app.services.claims import get_claim
-from app.services.references import flush_or_conflict, must_exist, refuse_if_referenced
+from app.services.references import delete_unreferenced, flush_or_conflict, must_exist
 from app.services.spans import Span, anchor
-from app.services.writes import bump, check_if_match, lock, new_id, record_change
+from app.services.writes import bump, check_if_match, lock, new_id, plain, record_change
 
 _MODELS: dict[EntityType, Any] = {EntityType.person: Person, EntityType.organization: Organization}
 _ANCHOR_FIELDS = {"source_id", "quote", "start", "end", "occurrence"}
 _SCALARS = ("kind", "statement", "modality", "hedge", "stance", "rationale")
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
 
 
 def _invalid(loc: str, message: str, kind: str) -> ValidationFailed:
@@ -163,7 +158,7 @@ def create_claim(session: Session, actor: Actor, data: ClaimCreate) -> ClaimPubl
             source_id=source.id,
             **_span_values(span),
             **attribution,
-            **{name: _plain(getattr(data, name)) for name in _SCALARS},
+            **{name: plain(getattr(data, name)) for name in _SCALARS},
             created_at=now,
             updated_at=now,
             version=1,
@@ -184,7 +179,7 @@ def update_claim(
     check_if_match(if_match, get_claim(session, claim_id))
     sent = patch.model_fields_set
     values: dict[str, Any] = {
-        name: _plain(getattr(patch, name)) for name in _SCALARS if name in sent
+        name: plain(getattr(patch, name)) for name in _SCALARS if name in sent
     }
     if sent & {"attributed_to", "attributed_to_label"}:
         values |= _attribution(patch.attributed_to, patch.attributed_to_label)
@@ -233,9 +228,4 @@ def update_claim(
 def delete_claim(session: Session, actor: Actor, claim_id: str, *, if_match: str | None) -> None:
     row = lock(session, Claim, claim_id)
     check_if_match(if_match, get_claim(session, claim_id))
-    refuse_if_referenced(session, ChangeEntity.claim, claim_id)
-    session.execute(delete(ClaimSubject).where(col(ClaimSubject.claim_id) == claim_id))
-    session.delete(row)
-    record_change(session, actor, ChangeEntity.claim, claim_id, ChangeOp.delete, row.version)
-    flush_or_conflict(session)
-    session.commit()
+    delete_unreferenced(session, actor, ChangeEntity.claim, row, claim_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,9 +34,9 @@ from app.problems import Conflict, ValidationFailed
 from app.services.names import name_key
 from app.services.organizations import get_organization
 from app.services.persons import get_person
-from app.services.references import flush_or_conflict, refuse_if_referenced
+from app.services.references import delete_unreferenced, flush_or_conflict
 from app.services.refs import identifiers_for, names_for, owner_column
-from app.services.writes import bump, check_if_match, lock, record_change
+from app.services.writes import bump, check_if_match, lock, plain, record_change
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,6 @@ ORGANIZATION = _EntityKind(
     get_organization,
     ("name", "kind", "description"),
 )
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
 
 
 # -- persons and organisations as the API names them ---------------------------------------
@@ -121,7 +116,7 @@ def _create(session: Session, actor: Actor, kind: _EntityKind, data: Any) -> Any
             raise Conflict(f"The id {data.id!r} is taken: {other.owner.value} {data.id!r} has it.")
     _check_identifiers(session, kind, data.id, data.identifiers)
     now = utcnow()
-    values = {name: _plain(getattr(data, name)) for name in kind.fields}
+    values = {name: plain(getattr(data, name)) for name in kind.fields}
     session.add(kind.model(id=data.id, **values, created_at=now, updated_at=now, version=1))
     flush_or_conflict(session)
     _write_names(session, kind, data.id, data.names)
@@ -144,9 +139,9 @@ def _update(
     check_if_match(if_match, kind.get(session, entity_id))
     sent = patch.model_fields_set
     values = {
-        name: _plain(getattr(patch, name))
+        name: plain(getattr(patch, name))
         for name in kind.fields
-        if name in sent and _plain(getattr(patch, name)) != getattr(row, name)
+        if name in sent and plain(getattr(patch, name)) != getattr(row, name)
     }
     names = getattr(patch, "names", None) if "names" in sent else None
     if names is not None and _name_forms(names) == names_for(session, kind.owner, [entity_id]).get(
@@ -181,13 +176,7 @@ def _delete(
 ) -> None:
     row = lock(session, kind.model, entity_id)
     check_if_match(if_match, kind.get(session, entity_id))
-    refuse_if_referenced(session, kind.entity, entity_id)
-    for child in (NameFormRow, IdentifierRow):
-        session.execute(delete(child).where(owner_column(child, kind.owner) == entity_id))
-    session.delete(row)
-    record_change(session, actor, kind.entity, entity_id, ChangeOp.delete, row.version)
-    flush_or_conflict(session)
-    session.commit()
+    delete_unreferenced(session, actor, kind.entity, row, entity_id)
 
 
 def _name_forms(names: list[NameFormIn]) -> list[NameForm]:

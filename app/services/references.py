@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
+from app.auth import Actor
 from app.models import Annotation, Claim, ClaimSubject, Role, Source, SourceAuthor
-from app.models.change import ChangeEntity
+from app.models.change import ChangeEntity, ChangeOp
 from app.problems import Conflict, ValidationFailed
+from app.services.writes import record_change
 
 REFERENCES_LISTED = 50
 
@@ -120,6 +122,19 @@ def refuse_if_referenced(session: Session, entity: ChangeEntity, entity_id: str)
         f"{'them' if total == len(listed) else f'the first {len(listed)}'}.",
         extensions={"references": listed, "reference_count": total},
     )
+
+
+def delete_unreferenced(
+    session: Session, actor: Actor, entity: ChangeEntity, row: Any, entity_id: str
+) -> None:
+    """Delete a locked, If-Match-checked record unless something refers to it (409), log the
+    delete and commit. Its own child rows (name forms, identifiers, authorships, claim
+    subjects) go with it through the schema's ON DELETE CASCADE."""
+    refuse_if_referenced(session, entity, entity_id)
+    session.delete(row)
+    record_change(session, actor, entity, entity_id, ChangeOp.delete, row.version)
+    flush_or_conflict(session)
+    session.commit()
 
 
 def must_exist(session: Session, wanted: Iterable[tuple[list[Any], type[SQLModel], str]]) -> None:

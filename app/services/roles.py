@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -16,9 +15,9 @@ from app.models.curation import RoleCreate, RoleUpdate
 from app.models.role import RolePublic
 from app.pagination import Keyset, paginate
 from app.problems import NotFound, ValidationFailed
-from app.services.references import flush_or_conflict, must_exist, refuse_if_referenced
+from app.services.references import delete_unreferenced, flush_or_conflict, must_exist
 from app.services.refs import role_public, role_select
-from app.services.writes import bump, check_if_match, lock, new_id, record_change
+from app.services.writes import bump, check_if_match, lock, new_id, plain, record_change
 
 _ROLE_BY_ID = role_select().where(col(Role.id) == bindparam("id"))
 
@@ -42,10 +41,6 @@ def get_role(session: Session, role_id: str) -> RolePublic:
     if row is None:
         raise NotFound(f"No role with id {role_id!r}.")
     return role_public(row)
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
 
 
 def _check(session: Session, values: dict[str, Any], sent: set[str]) -> None:
@@ -76,7 +71,7 @@ def _check(session: Session, values: dict[str, Any], sent: set[str]) -> None:
 
 
 def create_role(session: Session, actor: Actor, data: RoleCreate) -> RolePublic:
-    values = {name: _plain(getattr(data, name)) for name in FIELDS}
+    values = {name: plain(getattr(data, name)) for name in FIELDS}
     _check(session, values, set(FIELDS))
     now = utcnow()
     role_id = new_id("rol_")
@@ -94,8 +89,7 @@ def update_role(
     check_if_match(if_match, get_role(session, role_id))
     sent = patch.model_fields_set
     values = {
-        name: _plain(getattr(patch, name)) if name in sent else getattr(row, name)
-        for name in FIELDS
+        name: plain(getattr(patch, name)) if name in sent else getattr(row, name) for name in FIELDS
     }
     changed = {name for name in FIELDS if values[name] != getattr(row, name)}
     if not changed:
@@ -114,11 +108,7 @@ def update_role(
 def delete_role(session: Session, actor: Actor, role_id: str, *, if_match: str | None) -> None:
     row = lock(session, Role, role_id)
     check_if_match(if_match, get_role(session, role_id))
-    refuse_if_referenced(session, ChangeEntity.role, role_id)
-    session.delete(row)
-    record_change(session, actor, ChangeEntity.role, role_id, ChangeOp.delete, row.version)
-    flush_or_conflict(session)
-    session.commit()
+    delete_unreferenced(session, actor, ChangeEntity.role, row, role_id)
 
 
 ROLE_LIST = Keyset("role-list", (col(Role.id),), (str,), lambda row: (row[0].id,))

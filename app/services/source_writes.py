@@ -9,7 +9,6 @@ whole write.
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -25,23 +24,19 @@ from app.models.source import SourcePublic
 from app.problems import Conflict, ValidationFailed
 from app.services.references import (
     REFERENCES_LISTED,
+    delete_unreferenced,
     flush_or_conflict,
     must_exist,
-    refuse_if_referenced,
 )
 from app.services.sources import get_source
 from app.services.spans import CONTEXT_CHARS
-from app.services.writes import bump, check_if_match, lock, record_change
+from app.services.writes import bump, check_if_match, lock, plain, record_change
 
 SUBMITTED = "submitted over the API"
 TEXT_REPLACED = "text replaced over the API; every claim still matches at its offsets"
 METADATA = ("title", "url", "published_date", "language", "genre", "rights")
 # Claims whose quote would break shown in the detail text (all are in `references`).
 _DETAIL_SHOWN = 3
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
 
 
 def _sha256(text: str) -> str:
@@ -81,7 +76,7 @@ def add_source(session: Session, actor: Actor, data: SourceCreate) -> Source:
     digest = _sha256(data.text)
     source = Source(
         id=data.id,
-        **{name: _plain(getattr(data, name)) for name in METADATA},
+        **{name: plain(getattr(data, name)) for name in METADATA},
         publisher_organization_id=data.publisher_id,
         text=data.text,
         text_sha256=digest,
@@ -115,9 +110,9 @@ def update_source(
     check_if_match(if_match, get_source(session, source_id))
     sent = patch.model_fields_set
     values = {
-        name: _plain(getattr(patch, name))
+        name: plain(getattr(patch, name))
         for name in METADATA
-        if name in sent and _plain(getattr(patch, name)) != getattr(row, name)
+        if name in sent and plain(getattr(patch, name)) != getattr(row, name)
     }
     if "publisher_id" in sent and patch.publisher_id != row.publisher_organization_id:
         values["publisher_organization_id"] = patch.publisher_id
@@ -218,9 +213,4 @@ def _replace_text(session: Session, source: Source, text: str) -> list[Claim]:
 def delete_source(session: Session, actor: Actor, source_id: str, *, if_match: str | None) -> None:
     row = lock(session, Source, source_id)
     check_if_match(if_match, get_source(session, source_id))
-    refuse_if_referenced(session, ChangeEntity.source, source_id)
-    session.execute(delete(SourceAuthor).where(col(SourceAuthor.source_id) == source_id))
-    session.delete(row)
-    record_change(session, actor, ChangeEntity.source, source_id, ChangeOp.delete, row.version)
-    flush_or_conflict(session)
-    session.commit()
+    delete_unreferenced(session, actor, ChangeEntity.source, row, source_id)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import secrets
 import time
+from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -124,6 +125,11 @@ def record_change(
             version=version,
         )
     )
+
+
+def plain(value: Any) -> Any:
+    """An enum member as its stored value; anything else as it is."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def bump(row: Any) -> None:

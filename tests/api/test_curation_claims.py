@@ -31,6 +31,7 @@ from elitekb_api_testkit import (
     sha256_hex,
 )
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
 from app.services.spans import occurrences
 
@@ -765,7 +766,7 @@ def test_edit_claim(client: TestClient, keys: Keys) -> None:
     assert changes(client, "claim", cid) == [("create", 1), ("update", 2), ("update", 3)]
 
 
-def test_delete_claim(client: TestClient, keys: Keys) -> None:
+def test_delete_claim(client: TestClient, keys: Keys, engine: Engine) -> None:
     claim = created(
         client.post("/v1/claims", json=claim_body(), headers=keys[CURATOR]), "/v1/claims"
     )
@@ -793,6 +794,12 @@ def test_delete_claim(client: TestClient, keys: Keys) -> None:
     ]
     assert client.get(ESSAY).json()["claim_count"] == 36
     assert changes(client, "claim", cid) == [("create", 1), ("delete", 1)]
+    # Its subject rows went with it (ON DELETE CASCADE).
+    with engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT count(*) FROM claim_subject WHERE claim_id = :c"), {"c": cid}
+        ).scalar_one()
+    assert left == 0
 
     # A seeded claim that a role cites is held by the role.
     tag = etag(client, f"/v1/claims/{KUDRIN_MINISTER.id}")
