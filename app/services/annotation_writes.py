@@ -269,8 +269,8 @@ def delete_annotation(
 ) -> AnnotationPublic:
     """Soft delete: the annotation becomes a tombstone; its versions and replies stay."""
     row = _editable(session, annotation_id, actor, if_match)
-    row.deleted_at = utcnow()
     bump(row)
+    row.deleted_at = row.updated_at
     for old in session.scalars(
         select(AnnotationTag).where(col(AnnotationTag.annotation_id) == row.id)
     ):

@@ -72,8 +72,8 @@ def revoke_key(session: Session, key_id: str, *, actor: Actor | None, origin: st
     key = lock(session, ApiKey, key_id)
     if key.revoked_at is not None:
         raise Conflict(f"The API key {key_id} is already revoked.")
-    key.revoked_at = utcnow()
     bump(key)
+    key.revoked_at = key.updated_at
     record_change(
         session, actor, ChangeEntity.api_key, key.id, ChangeOp.revoke, key.version, origin=origin
     )

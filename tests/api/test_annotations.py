@@ -4,6 +4,7 @@ delete (tombstones), versions, flags, and what each kind of reader sees once hid
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from conftest import Keys
@@ -29,6 +30,15 @@ def comment(client: TestClient, keys: Keys, who: str, target: tuple[str, str], t
         body=text,
     )
     return str(data["id"])
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def versions_at(client: TestClient, annotation_id: str) -> list[str]:
+    items = client.get(f"/v1/annotations/{annotation_id}/versions").json()["items"]
+    return [v["at"] for v in items]
 
 
 def changes(client: TestClient, entity_id: str) -> list[tuple[str, int, str | None]]:
@@ -322,7 +332,8 @@ def test_delete_leaves_a_tombstone_and_the_replies(client: TestClient, keys: Key
     assert gone.status_code == 200
     tomb = client.get(url).json()
     assert (tomb["deleted"], tomb["body"], tomb["tags"], tomb["version"]) == (True, None, [], 2)
-    assert tomb["deleted_at"] is not None and tomb["reply_count"] == 1
+    assert tomb["deleted_at"] == tomb["updated_at"] == versions_at(client, root)[-1]
+    assert tomb["reply_count"] == 1
     assert client.get(f"/v1/annotations/{reply['id']}").json()["body"] == "why?"
     assert [r["id"] for r in client.get(f"{url}/replies").json()["items"]] == [reply["id"]]
     listed = [
@@ -475,8 +486,10 @@ def test_keys_scopes_and_revocation(client: TestClient, keys: Keys) -> None:
     assert comment(
         client, Keys({"d": key_id}, {"d": secret}), "d", ("person", "german-gref"), "hello"
     )
+    started = utc_now_iso()
     revoked = client.delete(f"/v1/keys/{key_id}", headers=keys["admin"])
-    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert revoked.status_code == 200
+    assert started <= revoked.json()["revoked_at"] <= utc_now_iso()
     after = client.post(
         "/v1/annotations",
         json={
