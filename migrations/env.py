@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from app.config import get_settings, normalise_database_url
 from app.db import is_sqlite, make_engine
 from app.models import metadata
+from app.models.search import BACKEND_OBJECTS
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -23,6 +24,17 @@ def _url() -> str:
     )
 
 
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave the backend-specific search structures (FTS5 tables, the tsvector column) to the
+    migration that made them: the models do not describe them."""
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", "")
+        return f"{table}.{name}" not in BACKEND_OBJECTS
+    return name not in BACKEND_OBJECTS
+
+
 def run_migrations_offline() -> None:
     url = _url()
     context.configure(
@@ -31,6 +43,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
         render_as_batch=is_sqlite(url),
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -42,6 +55,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,6 +9,7 @@ from app.models.naming import IdentifierRow, NameFormRow
 from app.models.organization import Organization
 from app.models.person import Person
 from app.models.role import Role
+from app.models.search import Mention, NameVariant, SearchDoc
 from app.models.source import Source, SourceAuthor
 
 __all__ = [
@@ -21,10 +22,13 @@ __all__ = [
     "Claim",
     "ClaimSubject",
     "IdentifierRow",
+    "Mention",
     "NameFormRow",
+    "NameVariant",
     "Organization",
     "Person",
     "Role",
+    "SearchDoc",
     "Source",
     "SourceAuthor",
     "metadata",

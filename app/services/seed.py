@@ -50,6 +50,7 @@ from app.models.common import (
 )
 from app.problems import ValidationFailed
 from app.services.names import name_key
+from app.services.search_index import reindex
 from app.services.spans import anchor
 from app.services.textprep import derive_markdown_article
 from app.services.writes import record_change
@@ -195,6 +196,7 @@ class _Loader:
         self.seed_dir = seed_dir
         self.report = SeedReport()
         self.now = utcnow()
+        self.touched: list[tuple[str, str]] = []
 
     # -- generic upsert ------------------------------------------------------------------
     def upsert(
@@ -224,6 +226,7 @@ class _Loader:
         # Seeded entities go in the change log like any other write, so tools syncing from
         # the log see them; child rows (names, subjects) are part of their entity's version.
         record_change(self.session, None, ChangeEntity(table), str(pk), op, version, origin="seed")
+        self.touched.append((table, str(pk)))
 
     def replace_children(
         self,
@@ -333,6 +336,7 @@ class _Loader:
         for path, sf in sources:
             self.load_source(path, sf, known)
         self.session.flush()
+        reindex(self.session, self.touched)
         return self.report
 
     def load_source(self, path: Path, sf: SeedSourceFile, known: set[tuple[str, str]]) -> None:
