@@ -11,7 +11,17 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from app.api import annotations as annotations_api
-from app.api import changes, claims, health, keys, organizations, persons, roles, sources
+from app.api import (
+    changes,
+    claims,
+    health,
+    keys,
+    organizations,
+    persons,
+    roles,
+    search,
+    sources,
+)
 from app.api.deps import Db
 from app.auth import current_actor
 from app.config import Settings, get_settings
@@ -72,6 +82,11 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
                 "name": "annotations",
                 "description": "Analysts' notes, tags, assessments, questions, links, replies.",
             },
+            {
+                "name": "search",
+                "description": "Search everything by any spelling of a name or any words; "
+                "match names by example.",
+            },
             {"name": "changes", "description": "The change log: every accepted write."},
             {"name": "keys", "description": "API keys (admin scope)."},
             {"name": "health", "description": "Liveness and readiness probes."},
@@ -90,7 +105,18 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     install_problem_handlers(app)
     problem_only_openapi(app)
     read_guard = [Depends(current_actor)]
-    for module in (persons, organizations, roles, sources, claims, annotations_api, changes, keys):
+    routers = (
+        persons,
+        organizations,
+        roles,
+        sources,
+        claims,
+        annotations_api,
+        search,
+        changes,
+        keys,
+    )
+    for module in routers:
         app.include_router(module.router, dependencies=read_guard)
     app.include_router(health.router)
     return app

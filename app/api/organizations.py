@@ -10,11 +10,13 @@ from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSE
 from app.api.deps import DbDep, IfMatch, OrganizationIdPath
 from app.api.http import list_responses, present, single_responses
 from app.auth import Curator
-from app.models.common import OrganizationKind
+from app.models.common import EntityType, OrganizationKind
 from app.models.curation import OrganizationCreate, OrganizationUpdate
 from app.models.organization import OrganizationPublic, OrganizationSummary
+from app.models.search_api import MentionPublic
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services import entity_writes as writes
+from app.services import mention_reads
 from app.services import organizations as service
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
@@ -122,3 +124,26 @@ async def delete_organization(
         )
     )
     return Response(status_code=204)
+
+
+@router.get(
+    "/{organization_id}/mentions",
+    summary="List where a organisation is mentioned",
+    response_model=Page[MentionPublic],
+    responses=list_responses(404),
+)
+async def list_organization_mentions(
+    request: Request,
+    db: DbDep,
+    organization_id: OrganizationIdPath,
+    limit: int | None = LimitQuery,
+    cursor: str | None = CursorQuery,
+) -> Response:
+    """Every place a source names this organisation, by source then offset, with the words as
+    written there and the claims that cover each mention."""
+    return await db.page(
+        request,
+        lambda session: mention_reads.list_entity_mentions(
+            session, EntityType.organization, organization_id, cursor=cursor, limit=limit
+        ),
+    )

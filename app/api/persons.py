@@ -13,13 +13,15 @@ from app.api.http import list_responses, present, single_responses
 from app.auth import ActorDep, Curator
 from app.models.annotation import AnnotationPublic
 from app.models.claim import ClaimPublic
-from app.models.common import SLUG_MAX, RoleStatus
+from app.models.common import SLUG_MAX, EntityType, RoleStatus
 from app.models.curation import PersonCreate, PersonUpdate
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
+from app.models.search_api import MentionPublic
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services import annotations as annotation_service
 from app.services import entity_writes as writes
+from app.services import mention_reads
 from app.services import persons as service
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
@@ -193,3 +195,26 @@ async def delete_person(
         lambda session: writes.delete_person(session, actor, person_id, if_match=if_match)
     )
     return Response(status_code=204)
+
+
+@router.get(
+    "/{person_id}/mentions",
+    summary="List where a person is mentioned",
+    response_model=Page[MentionPublic],
+    responses=list_responses(404),
+)
+async def list_person_mentions(
+    request: Request,
+    db: DbDep,
+    person_id: PersonIdPath,
+    limit: int | None = LimitQuery,
+    cursor: str | None = CursorQuery,
+) -> Response:
+    """Every place a source names this person, by source then offset, with the words as
+    written there and the claims that cover each mention."""
+    return await db.page(
+        request,
+        lambda session: mention_reads.list_entity_mentions(
+            session, EntityType.person, person_id, cursor=cursor, limit=limit
+        ),
+    )

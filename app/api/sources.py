@@ -14,8 +14,10 @@ from app.auth import Curator
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX
 from app.models.curation import SourceCreate, SourceUpdate
+from app.models.search_api import MentionPublic
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
 from app.pagination import CursorQuery, LimitQuery, Page
+from app.services import mention_reads
 from app.services import source_writes as writes
 from app.services import sources as service
 
@@ -156,3 +158,35 @@ async def delete_source(
         lambda session: writes.delete_source(session, actor, source_id, if_match=if_match)
     )
     return Response(status_code=204)
+
+
+@router.get(
+    "/{source_id}/mentions",
+    summary="List a source's mentions",
+    response_model=Page[MentionPublic],
+    responses=list_responses(404),
+)
+async def list_source_mentions(
+    request: Request,
+    db: DbDep,
+    source_id: SourceIdPath,
+    person: Annotated[
+        str | None,
+        Query(max_length=SLUG_MAX, description="Only this person.", examples=["alexei-kudrin"]),
+    ] = None,
+    organization: Annotated[
+        str | None,
+        Query(max_length=SLUG_MAX, description="Only this organisation.", examples=["sberbank"]),
+    ] = None,
+    limit: int | None = LimitQuery,
+    cursor: str | None = CursorQuery,
+) -> Response:
+    """Where this source names known persons and organisations (any spelling, any Russian
+    case, initials, a known surname alone), in text order, with the claims that cover each."""
+    filters = present(person=person, organization=organization)
+    return await db.page(
+        request,
+        lambda session: mention_reads.list_source_mentions(
+            session, source_id, filters=filters, cursor=cursor, limit=limit
+        ),
+    )

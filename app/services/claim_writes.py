@@ -21,6 +21,7 @@ from app.models.curation import ClaimCreate, ClaimUpdate, EntityRefIn
 from app.problems import ValidationFailed
 from app.services.claims import get_claim
 from app.services.references import delete_unreferenced, flush_or_conflict, must_exist
+from app.services.search_index import reindex
 from app.services.spans import Span, anchor
 from app.services.writes import bump, check_if_match, lock, new_id, plain, record_change
 
@@ -167,6 +168,7 @@ def create_claim(session: Session, actor: Actor, data: ClaimCreate) -> ClaimPubl
     flush_or_conflict(session)
     session.add_all(_subject_rows(claim_id, data.subjects))
     record_change(session, actor, ChangeEntity.claim, claim_id, ChangeOp.create, 1)
+    reindex(session, [("claim", claim_id)])
     flush_or_conflict(session)
     session.commit()
     return get_claim(session, claim_id)
@@ -220,6 +222,7 @@ def update_claim(
         session.add_all(_subject_rows(claim_id, subjects))
     bump(row)
     record_change(session, actor, ChangeEntity.claim, claim_id, ChangeOp.update, row.version)
+    reindex(session, [("claim", claim_id)])
     flush_or_conflict(session)
     session.commit()
     return get_claim(session, claim_id)

@@ -36,6 +36,7 @@ from app.services.organizations import get_organization
 from app.services.persons import get_person
 from app.services.references import delete_unreferenced, flush_or_conflict
 from app.services.refs import identifiers_for, names_for, owner_column
+from app.services.search_index import reindex
 from app.services.writes import bump, check_if_match, lock, plain, record_change
 
 
@@ -123,6 +124,7 @@ def _create(session: Session, actor: Actor, kind: _EntityKind, data: Any) -> Any
     _write_identifiers(session, kind, data.id, data.identifiers)
     record_change(session, actor, kind.entity, data.id, ChangeOp.create, 1)
     flush_or_conflict(session)
+    reindex(session, [(kind.owner.value, data.id)])
     session.commit()
     return kind.get(session, data.id)
 
@@ -167,6 +169,7 @@ def _update(
     bump(row)
     record_change(session, actor, kind.entity, entity_id, ChangeOp.update, row.version)
     flush_or_conflict(session)
+    reindex(session, [(kind.owner.value, entity_id)])
     session.commit()
     return kind.get(session, entity_id)
 

@@ -55,6 +55,7 @@ def given_names() -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=100_000)
 def name_skels(word: str) -> frozenset[str]:
     """The skeletons a name word is known by: as written, in its dictionary form (Cyrillic)
     and, for a feminine surname, the masculine stem that Russian dictionary forms use."""

@@ -21,6 +21,7 @@ from app.auth import Actor
 from app.models import Annotation, Claim, ClaimSubject, Role, Source, SourceAuthor
 from app.models.change import ChangeEntity, ChangeOp
 from app.problems import Conflict, ValidationFailed
+from app.services.search_index import reindex
 from app.services.writes import record_change
 
 REFERENCES_LISTED = 50
@@ -134,6 +135,7 @@ def delete_unreferenced(
     session.delete(row)
     record_change(session, actor, entity, entity_id, ChangeOp.delete, row.version)
     flush_or_conflict(session)
+    reindex(session, [(entity.value, entity_id)])
     session.commit()
 
 

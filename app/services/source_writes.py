@@ -28,6 +28,7 @@ from app.services.references import (
     flush_or_conflict,
     must_exist,
 )
+from app.services.search_index import reindex
 from app.services.sources import get_source
 from app.services.spans import CONTEXT_CHARS
 from app.services.writes import bump, check_if_match, lock, plain, record_change
@@ -94,6 +95,7 @@ def add_source(session: Session, actor: Actor, data: SourceCreate) -> Source:
     _write_authors(session, data.id, data.author_ids)
     record_change(session, actor, ChangeEntity.source, data.id, ChangeOp.create, 1)
     flush_or_conflict(session)
+    reindex(session, [("source", data.id)])
     return source
 
 
@@ -147,6 +149,7 @@ def update_source(
     for claim in refreshed:
         record_change(session, actor, ChangeEntity.claim, claim.id, ChangeOp.update, claim.version)
     flush_or_conflict(session)
+    reindex(session, [("source", source_id)])
     session.commit()
     return get_source(session, source_id)
 

@@ -1,0 +1,121 @@
+"""Scoring a written name against a known spelling, with the reason, for search and match.
+
+Both names are compared word by word in skeleton form (app/services/terms.py), so other
+transliterations, inflected Russian cases and a feminine surname's masculine stem cost
+nothing, and rapidfuzz's normalised Indel similarity absorbs small spelling differences.
+
+Scores, in [0, 1]:
+- 1.0: the query is one of the spellings (same words once folded);
+- every query word meets a different word of the spelling, as many words on both sides:
+  the mean word similarity (0.98 if all words are the same once transliteration and
+  inflection are set aside);
+- fewer query words than the spelling has (a surname alone, given name + surname against a
+  form with patronymic): the mean similarity times 0.75 + 0.25 x (share of the spelling's
+  words given), times 0.85 if the surname (last word) is not among them;
+- otherwise (a word that meets nothing: "Alexander Kudrin" against "Alexei Kudrin"): the
+  whole-name token-sort similarity times 0.8, so a look-alike stays below a full match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz.distance import Indel
+from rapidfuzz.fuzz import token_sort_ratio
+
+from app.services import terms
+from app.services.mentions import name_skels
+
+WORD_MATCH = 0.8
+SAME_NAME = 0.98
+
+
+@dataclass(frozen=True)
+class QueryName:
+    """A query name, analysed once."""
+
+    text: str
+    key: str
+    words: tuple[terms.Word, ...]
+    alternatives: tuple[frozenset[str], ...]
+    skel: str
+
+    @property
+    def skel_words(self) -> list[str]:
+        return sorted({s for alts in self.alternatives for s in alts})
+
+
+def parse_query(text: str) -> QueryName:
+    words = tuple(terms.words(text))
+    return QueryName(
+        text=text,
+        key=" ".join(w.key for w in words),
+        words=words,
+        alternatives=tuple(name_skels(w.surface) for w in words),
+        skel=" ".join(w.skel for w in words),
+    )
+
+
+@dataclass
+class NameScore:
+    score: float
+    method: str
+    matched_words: list[int] = field(default_factory=list)
+
+
+@lru_cache(maxsize=100_000)
+def _variant_words(variant: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((w.surface, name_skels(w.surface)) for w in terms.words(variant))
+
+
+def _word_similarity(query: frozenset[str], known: frozenset[str], initial: bool) -> float:
+    if initial:
+        # "A." for Alexei: an initial agrees with a word it begins.
+        return 0.9 if any(k[:1] in query for k in known) else 0.0
+    if query & known:
+        return 1.0
+    return max(Indel.normalized_similarity(q, k) for q in query for k in known)
+
+
+def score(query: QueryName, variant: str, variant_key: str, variant_skel: str) -> NameScore:
+    if not query.words:
+        return NameScore(0.0, "none")
+    if query.key == variant_key:
+        return NameScore(1.0, "exact", list(range(len(_variant_words(variant)))))
+    known = _variant_words(variant)
+    if not known:
+        return NameScore(0.0, "none")
+    used: set[int] = set()
+    sims: list[float] = []
+    for word, alts in zip(query.words, query.alternatives, strict=True):
+        initial = len(word.surface) == 1
+        best, best_j = 0.0, -1
+        for j, (_, skels) in enumerate(known):
+            if j in used:
+                continue
+            s = _word_similarity(alts, skels, initial)
+            if s > best:
+                best, best_j = s, j
+        if best < WORD_MATCH:
+            fallback = token_sort_ratio(query.skel, variant_skel) / 100 * 0.8
+            return NameScore(round(fallback, 4), "partial_overlap")
+        used.add(best_j)
+        sims.append(best)
+    mean = sum(sims) / len(sims)
+    matched = sorted(used)
+    if len(sims) == len(known):
+        if mean == 1.0:
+            return NameScore(SAME_NAME, _same_name_method(query, variant), matched)
+        return NameScore(round(mean * SAME_NAME, 4), "fuzzy", matched)
+    share = len(sims) / len(known)
+    value = mean * (0.75 + 0.25 * share)
+    if len(known) - 1 not in used:
+        value *= 0.85
+    return NameScore(round(value, 4), "part_of_name", matched)
+
+
+def _same_name_method(query: QueryName, variant: str) -> str:
+    if terms.is_cyrillic(query.text) and terms.is_cyrillic(variant):
+        return "inflected_form"
+    return "transliteration"
