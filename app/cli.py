@@ -1,9 +1,11 @@
-"""The `elitekb` command: serve the API, manage the schema, load the seed, locate quotes."""
+"""The `elitekb` command: serve the API, manage the schema, load the seed, ingest texts,
+locate quotes, manage keys."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -166,6 +168,80 @@ def _migrated_session() -> Iterator[Session]:
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
+
+
+@cli.command()
+def ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(exists=True, help="Text files (UTF-8), or folders of .txt/.md files."),
+    ],
+    title: Annotated[str | None, typer.Option(help="Title (one file only).")] = None,
+    source_id: Annotated[
+        str | None, typer.Option("--id", help="Source id (one file only; default: file name).")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="Where the text was published.")] = None,
+    published: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Publication date, YYYY-MM-DD.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="BCP 47 language, e.g. en, ru (default: guessed).")
+    ] = None,
+    genre: Annotated[str, typer.Option(help="news, opinion, interview, official...")] = "news",
+    rights: Annotated[
+        str, typer.Option(help="full_text, excerpts or metadata_only.")
+    ] = "full_text",
+) -> None:
+    """Store text files as sources and find the known persons and organisations they name.
+
+    Each file commits on its own; re-running skips what is already stored, so an interrupted
+    run can simply be started again.
+    """
+    from app.services.ingest import IngestOptions, files_in, ingest_file
+    from app.services.mentions import load_lexicon
+
+    files = files_in(paths)
+    if len(files) > 1 and (title or source_id):
+        typer.echo("--title and --id apply to one file; leave them out for several.", err=True)
+        raise typer.Exit(2)
+    options = IngestOptions(
+        title=title,
+        source_id=source_id,
+        url=url,
+        published=published.date() if published else None,
+        language=language,
+        genre=genre,
+        rights=rights,
+    )
+    statuses: dict[str, int] = {}
+    done = 0
+    with _migrated_session() as session:
+        lexicon = load_lexicon(session)
+        try:
+            for done, path in enumerate(files, start=1):
+                result = ingest_file(session, path, options, lexicon=lexicon)
+                statuses[result.status] = statuses.get(result.status, 0) + 1
+                line = f"[{done}/{len(files)}] {path} -> {result.source_id}: {result.status}"
+                if result.status == "created":
+                    line += (
+                        f", {result.persons} person and {result.organizations} organisation "
+                        "mentions"
+                    )
+                elif result.detail:
+                    line += f" ({result.detail})"
+                typer.echo(line, err=True)
+        except KeyboardInterrupt:
+            session.rollback()
+            typer.echo(
+                f"interrupted at file {done} of {len(files)}; the files before it are stored. "
+                "Run the same command again to go on.",
+                err=True,
+            )
+            raise typer.Exit(130) from None
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    typer.echo(f"{len(files)} file(s): {summary or 'nothing to do'}")
+    if statuses.get("invalid") or statuses.get("conflict"):
+        raise typer.Exit(1)
 
 
 @keys_cli.command("create")

@@ -24,7 +24,8 @@ from app.models import (
     Source,
 )
 from app.models.common import EntityType
-from app.services import terms
+from app.services import mentions, terms
+from app.services.mentions import Lexicon
 
 # search_doc.entity_type values.
 DOC_TYPES = ("person", "organization", "claim", "source")
@@ -112,13 +113,13 @@ def reindex_doc(session: Session, entity_type: str, entity_id: str) -> None:
         existing.terms = text
 
 
-def reindex(session: Session, touched: Iterable[tuple[str, str]]) -> None:
+def reindex(
+    session: Session, touched: Iterable[tuple[str, str]], *, lexicon: Lexicon | None = None
+) -> None:
     """Bring the search rows of these (entity type, id) pairs up to date, in the caller's
     transaction. Persons and organisations get their name variants and description; a
     source gets its mentions found again; a changed name refreshes the mentions of the
     sources that name it."""
-    from app.services import mentions
-
     touched = list(dict.fromkeys(touched))
     named: list[tuple[EntityType, str]] = []
     for entity_type, entity_id in touched:
@@ -130,7 +131,7 @@ def reindex(session: Session, touched: Iterable[tuple[str, str]]) -> None:
             reindex_doc(session, entity_type, entity_id)
     session.flush()
     sources = [entity_id for entity_type, entity_id in touched if entity_type == "source"]
-    mentions.refresh(session, sources=sources, names=named)
+    mentions.refresh(session, sources=sources, names=named, lexicon=lexicon)
 
 
 def rebuild(session: Session) -> None:

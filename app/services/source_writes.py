@@ -22,6 +22,7 @@ from app.models.common import utcnow
 from app.models.curation import SourceCreate, SourceUpdate
 from app.models.source import SourcePublic
 from app.problems import Conflict, ValidationFailed
+from app.services.mentions import Lexicon
 from app.services.references import (
     REFERENCES_LISTED,
     delete_unreferenced,
@@ -68,8 +69,16 @@ def _write_authors(session: Session, source_id: str, author_ids: list[str]) -> N
     )
 
 
-def add_source(session: Session, actor: Actor, data: SourceCreate) -> Source:
-    """Insert a source, its authors and the change-log row; the caller commits."""
+def add_source(
+    session: Session,
+    actor: Actor | None,
+    data: SourceCreate,
+    *,
+    origin: str = "api",
+    lexicon: Lexicon | None = None,
+) -> Source:
+    """Insert a source, its authors, its search document and mentions, and the change-log
+    row; the caller commits."""
     if session.get(Source, data.id) is not None:
         raise Conflict(f"A source with id {data.id!r} already exists.")
     _check_people(session, data.publisher_id, data.author_ids)
@@ -93,9 +102,9 @@ def add_source(session: Session, actor: Actor, data: SourceCreate) -> Source:
     session.add(source)
     flush_or_conflict(session)
     _write_authors(session, data.id, data.author_ids)
-    record_change(session, actor, ChangeEntity.source, data.id, ChangeOp.create, 1)
+    record_change(session, actor, ChangeEntity.source, data.id, ChangeOp.create, 1, origin=origin)
     flush_or_conflict(session)
-    reindex(session, [("source", data.id)])
+    reindex(session, [("source", data.id)], lexicon=lexicon)
     return source
 
 
