@@ -27,7 +27,6 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.models import Mention, Source
-from app.models.common import Rights
 from app.models.curation import SourceCreate
 from app.problems import ProblemError
 from app.services.mentions import Lexicon
@@ -115,15 +114,17 @@ def ingest_file(
     if twin is not None:
         return IngestResult(path, source_id, "duplicate", f"same text as source {twin!r}")
     try:
-        data = SourceCreate(
-            id=source_id,
-            title=title,
-            url=options.url,
-            published_date=options.published,
-            language=options.language or guess_language(text),
-            genre=options.genre,
-            rights=Rights(options.rights),
-            text=text,
+        data = SourceCreate.model_validate(
+            {
+                "id": source_id,
+                "title": title,
+                "url": options.url,
+                "published_date": options.published,
+                "language": options.language or guess_language(text),
+                "genre": options.genre,
+                "rights": options.rights,
+                "text": text,
+            }
         )
     except ValidationError as exc:
         first = exc.errors()[0]
