@@ -35,7 +35,21 @@ APP_TABLES = {
     "annotation_tag",
     "annotation_version",
     "annotation_flag",
+    "name_variant",
+    "search_doc",
+    "mention",
 }
+# The search indexes SQLite keeps as FTS5 tables (with their shadow tables); PostgreSQL keeps
+# them as indexes and a generated column instead.
+SQLITE_FTS_TABLES = {
+    f"{table}{suffix}"
+    for table in ("name_variant_fts", "search_doc_fts")
+    for suffix in ("", "_data", "_idx", "_docsize", "_config")
+}
+
+
+def app_tables(engine: Engine) -> set[str]:
+    return APP_TABLES | (SQLITE_FTS_TABLES if engine.dialect.name == "sqlite" else set())
 
 
 @pytest.fixture
@@ -93,7 +107,7 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str, empty_engine: Engine) -> N
     assert migrations.current_revision(empty_engine) is None
 
     migrations.upgrade(empty_db_url)
-    assert table_names(empty_engine) == APP_TABLES | {"alembic_version"}
+    assert table_names(empty_engine) == app_tables(empty_engine) | {"alembic_version"}
     assert set(metadata.tables) == APP_TABLES
     assert migrations.current_revision(empty_engine) == migrations.head_revision()
 
@@ -109,7 +123,7 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str, empty_engine: Engine) -> N
     assert migrations.current_revision(empty_engine) is None
 
     migrations.upgrade(empty_db_url)
-    assert table_names(empty_engine) == APP_TABLES | {"alembic_version"}
+    assert table_names(empty_engine) == app_tables(empty_engine) | {"alembic_version"}
     assert migrations.current_revision(empty_engine) == migrations.head_revision()
 
 
@@ -163,3 +177,32 @@ def test_readyz_follows_the_schema(empty_db_url: str, empty_engine: Engine) -> N
         assert r.json()["detail"] == (
             f"The database is at revision none, not {head}: run `elitekb db upgrade`."
         )
+
+
+def test_search_migration_backfills_an_existing_database(db_url: str) -> None:
+    """The search tables are derived data: downgrading past them and upgrading again (as a
+    database seeded before they existed would be) rebuilds the same rows, mentions included."""
+    engine = make_engine(db_url)
+    snapshot = (
+        "SELECT coalesce(person_id, organization_id), variant, origin, coalesce(scheme, '') "
+        "FROM name_variant",
+        "SELECT entity_type, entity_id, terms FROM search_doc",
+        'SELECT source_id, coalesce(person_id, organization_id), start, "end", text, basis '
+        "FROM mention",
+    )
+
+    def rows() -> list[list[tuple[object, ...]]]:
+        with engine.connect() as conn:
+            return [sorted(tuple(r) for r in conn.exec_driver_sql(sql)) for sql in snapshot]
+
+    try:
+        seeded = rows()
+        assert [len(r) for r in seeded] == [167, 53, 31]
+        engine.dispose()
+        migrations.downgrade(db_url, "ce4a27b188ca")
+        assert not {"name_variant", "search_doc", "mention"} & table_names(engine)
+        engine.dispose()
+        migrations.upgrade(db_url)
+        assert rows() == seeded
+    finally:
+        engine.dispose()

@@ -20,6 +20,7 @@ from app.config import PROJECT_ROOT
 from app.db import make_engine
 from app.models import Claim, ClaimSubject, Role, Source
 from app.models.common import utcnow
+from app.models.search import BACKEND_OBJECTS
 from app.problems import ValidationFailed
 from app.services import migrations
 from app.services.seed import load_seed, short_id
@@ -48,6 +49,11 @@ ROW_COUNTS = {
     "annotation_tag": 0,
     "annotation_version": 0,
     "annotation_flag": 0,
+    # Derived search rows: every spelling of the 16 persons and organisations (curated forms,
+    # display names, iuliia romanisations), one document per entity, and the essay's mentions.
+    "name_variant": 167,
+    "search_doc": 53,
+    "mention": 31,
 }
 TABLES = sorted(ROW_COUNTS)
 
@@ -65,6 +71,9 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
     with engine.connect() as conn:
         for table in sorted(insp.get_table_names()):
+            if table in BACKEND_OBJECTS:
+                # SQLite's FTS5 tables mirror name_variant and search_doc, which are dumped.
+                continue
             pk = insp.get_pk_constraint(table)["constrained_columns"]
             order = ", ".join(f'"{c}"' for c in pk)
             rows = conn.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY {order}').all()
@@ -513,9 +522,18 @@ def test_changing_one_statement_updates_exactly_that_claim(
     assert report.unchanged == {**ENTITY_COUNTS, "claim": 35}
 
     after = dump(engine)
-    assert {t: rows for t, rows in after.items() if t not in ("claim", "change")} == {
-        t: rows for t, rows in before.items() if t not in ("claim", "change")
+    assert {t: rows for t, rows in after.items() if t not in ("claim", "change", "search_doc")} == {
+        t: rows for t, rows in before.items() if t not in ("claim", "change", "search_doc")
     }
+    # The claim's search document follows its statement; no other document changes.
+    doc_before = [r for r in before["search_doc"] if r[2] == changed_id]
+    doc_after = [r for r in after["search_doc"] if r[2] == changed_id]
+    assert [r for r in after["search_doc"] if r[2] != changed_id] == [
+        r for r in before["search_doc"] if r[2] != changed_id
+    ]
+    assert doc_before[0][:2] == doc_after[0][:2]
+    assert doc_after[0][3].endswith(" bondarev calls putin a dictator")
+    assert not doc_before[0][3].endswith(" bondarev calls putin a dictator")
     # The change log gained exactly one row: this claim's update to version 2.
     assert after["change"][: len(before["change"])] == before["change"]
     assert [r[2:] for r in after["change"][len(before["change"]) :]] == [

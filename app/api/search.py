@@ -61,8 +61,7 @@ async def search(
         Query(
             max_length=100,
             description="Comma-separated subset of person, organization, claim, source "
-            "(default: all).",
-            examples=["person,claim"],
+            "(default: all), e.g. `person,claim`.",
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size, 1..100.")] = 20,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlmodel import Session, col
 
 from app.models import Mention, NameVariant, Source
@@ -128,7 +128,24 @@ class Lexicon:
             self.phrases[first].append((org_id, sets, variant))
 
 
+_cached: tuple[tuple[int, int], Lexicon] | None = None
+
+
 def load_lexicon(session: Session) -> Lexicon:
+    """Every known name, read from the name variants. Built once per process and reused
+    while the variants are unchanged: each change to them deletes and inserts rows, which
+    moves their highest id or their count."""
+    global _cached
+    stamp_row = session.execute(select(func.max(NameVariant.id), func.count())).one()
+    stamp = (int(stamp_row[0] or 0), int(stamp_row[1]))
+    if _cached is not None and _cached[0] == stamp:
+        return _cached[1]
+    lexicon = _build_lexicon(session)
+    _cached = (stamp, lexicon)
+    return lexicon
+
+
+def _build_lexicon(session: Session) -> Lexicon:
     lexicon = Lexicon()
     rows = session.execute(
         select(

@@ -81,7 +81,9 @@ def _word_similarity(query: frozenset[str], known: frozenset[str], initial: bool
 def score(query: QueryName, variant: str, variant_key: str, variant_skel: str) -> NameScore:
     if not query.words:
         return NameScore(0.0, "none")
-    if query.key == variant_key:
+    if [terms.fold(w.surface) for w in query.words] == [
+        terms.fold(s) for s, _ in _variant_words(variant)
+    ]:
         return NameScore(1.0, "exact", list(range(len(_variant_words(variant)))))
     known = _variant_words(variant)
     if not known:

@@ -63,28 +63,36 @@ def variants_of(display_name: str, forms: Iterable[tuple[str, str | None]]) -> l
     return out
 
 
-def reindex_names(session: Session, owner: EntityType, entity_id: str) -> None:
-    owner_col = col(
-        NameVariant.person_id if owner is EntityType.person else NameVariant.organization_id
-    )
-    session.execute(delete(NameVariant).where(owner_col == entity_id))
-    model: Any = Person if owner is EntityType.person else Organization
+def reindex_names(session: Session, owner: EntityType, entity_id: str) -> bool:
+    """Bring an entity's name variants in line with its names; True if its spellings
+    changed. Unchanged spellings keep their rows (and ids, which cached lexicons rely on)."""
+    is_person = owner is EntityType.person
+    owner_col = col(NameVariant.person_id if is_person else NameVariant.organization_id)
+    before = {
+        (variant, origin, scheme)
+        for variant, origin, scheme in session.execute(
+            select(
+                col(NameVariant.variant), col(NameVariant.origin), col(NameVariant.scheme)
+            ).where(owner_col == entity_id)
+        )
+    }
+    model: Any = Person if is_person else Organization
     row = session.get(model, entity_id)
-    if row is None:
-        return
-    form_owner = col(
-        NameFormRow.person_id if owner is EntityType.person else NameFormRow.organization_id
-    )
-    forms = session.execute(
-        select(col(NameFormRow.name), col(NameFormRow.scheme))
-        .where(form_owner == entity_id)
-        .order_by(col(NameFormRow.ordinal))
-    ).all()
-    person_id, org_id = (entity_id, None) if owner is EntityType.person else (None, entity_id)
-    session.add_all(
-        NameVariant(person_id=person_id, organization_id=org_id, **v)
-        for v in variants_of(row.name, [(f[0], f[1]) for f in forms])
-    )
+    variants: list[dict[str, Any]] = []
+    if row is not None:
+        form_owner = col(NameFormRow.person_id if is_person else NameFormRow.organization_id)
+        forms = session.execute(
+            select(col(NameFormRow.name), col(NameFormRow.scheme))
+            .where(form_owner == entity_id)
+            .order_by(col(NameFormRow.ordinal))
+        ).all()
+        variants = variants_of(row.name, [(f[0], f[1]) for f in forms])
+    if before == {(v["variant"], v["origin"], v["scheme"]) for v in variants}:
+        return False
+    session.execute(delete(NameVariant).where(owner_col == entity_id))
+    person_id, org_id = (entity_id, None) if is_person else (None, entity_id)
+    session.add_all(NameVariant(person_id=person_id, organization_id=org_id, **v) for v in variants)
+    return True
 
 
 def doc_terms(session: Session, entity_type: str, entity_id: str) -> str | None:
@@ -125,8 +133,8 @@ def reindex(
     for entity_type, entity_id in touched:
         if entity_type in ("person", "organization"):
             owner = EntityType(entity_type)
-            reindex_names(session, owner, entity_id)
-            named.append((owner, entity_id))
+            if reindex_names(session, owner, entity_id):
+                named.append((owner, entity_id))
         if entity_type in DOC_TYPES:
             reindex_doc(session, entity_type, entity_id)
     session.flush()
