@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DbDep
 from app.api.http import list_responses
+from app.models.common import clean_line
 from app.models.search_api import MatchRequest, MatchResponse, MatchResult, SearchPage
 from app.pagination import CursorQuery
 from app.problems import ValidationFailed
@@ -75,6 +76,13 @@ async def search(
             "q is blank: give a word or a name.",
             errors=[{"loc": ["query", "q"], "msg": "blank", "type": "blank"}],
         )
+    try:
+        clean_line(q)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"q is not valid: {exc}.",
+            errors=[{"loc": ["query", "q"], "msg": str(exc), "type": "value_error"}],
+        ) from exc
     wanted = _types(types)
     return await db.page(
         request,

@@ -175,6 +175,8 @@ def _clean_line(value: str) -> str:
     return value
 
 
+clean_line = _clean_line
+
 # Free text (paragraphs allowed) and single-line text, as accepted in request bodies.
 Text = Annotated[str, AfterValidator(_clean_text)]
 Line = Annotated[str, AfterValidator(_clean_line)]

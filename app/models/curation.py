@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
 from pydantic import Field as PField
 from pydantic.json_schema import SkipJsonSchema
 
@@ -127,6 +127,15 @@ _LAVROV_NAMES: list[Any] = [
 ]
 
 
+def _plausible_birth(value: date | None) -> date | None:
+    if value is not None and not date(1850, 1, 1) <= value <= date.today():
+        raise ValueError("birth_date must be between 1850-01-01 and today")
+    return value
+
+
+BirthDate = Annotated[date, AfterValidator(_plausible_birth)]
+
+
 class PersonCreate(Strict):
     model_config = ConfigDict(
         extra="forbid",
@@ -146,6 +155,7 @@ class PersonCreate(Strict):
     id: Slug = PField(description="Stable slug id; 409 if a person or organisation has it.")
     name: NameLine = PField(description="Display name, in English.")
     description: Paragraph | None = None
+    birth_date: BirthDate | None = PField(default=None, description="YYYY-MM-DD, if certain.")
     names: NameForms = PField(default_factory=list)
     identifiers: Identifiers = PField(default_factory=list)
 
@@ -165,6 +175,7 @@ class PersonUpdate(Strict):
 
     name: NameLine | SkipJsonSchema[None] = None
     description: Paragraph | None = None
+    birth_date: BirthDate | None = None
     names: NameForms | SkipJsonSchema[None] = PField(default=None, description="Replaces all.")
     identifiers: Identifiers | SkipJsonSchema[None] = PField(
         default=None, description="Replaces all."

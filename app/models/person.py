@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import String
+from sqlalchemy import Date, String
 from sqlmodel import Field, SQLModel
 
 from app.models.common import (
@@ -27,6 +27,7 @@ class PersonBase(SQLModel):
 
 class Person(PersonBase, table=True):
     id: str = Field(primary_key=True, sa_type=String(SLUG_MAX))
+    birth_date: date | None = Field(default=None, sa_type=Date)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     version: int = Field(default=1)
@@ -70,6 +71,9 @@ class PersonSummary(BaseModel):
 class PersonPublic(PersonSummary):
     """A person with every name form, identifiers, roles and claim counts."""
 
+    birth_date: date | None = PField(
+        description="Date of birth, where the curators are sure of it (matching uses it)."
+    )
     identifiers: list[Identifier]
     roles: list[RolePublic]
     claim_counts: ClaimCounts

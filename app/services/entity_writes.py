@@ -51,7 +51,11 @@ class _EntityKind:
 
 
 PERSON = _EntityKind(
-    Person, EntityType.person, ChangeEntity.person, get_person, ("name", "description")
+    Person,
+    EntityType.person,
+    ChangeEntity.person,
+    get_person,
+    ("name", "description", "birth_date"),
 )
 ORGANIZATION = _EntityKind(
     Organization,

@@ -12,8 +12,10 @@ Scores, in [0, 1]:
 - fewer query words than the spelling has (a surname alone, given name + surname against a
   form with patronymic): the mean similarity times 0.75 + 0.25 x (share of the spelling's
   words given), times 0.85 if the surname (last word) is not among them;
-- otherwise (a word that meets nothing: "Alexander Kudrin" against "Alexei Kudrin"): the
-  whole-name token-sort similarity times 0.8, so a look-alike stays below a full match.
+- otherwise, if at least one word meets a word of the spelling ("Alexander Kudrin" against
+  "Alexei Kudrin"): the whole-name token-sort similarity times 0.8, so a look-alike stays
+  below a full match;
+- no word in common: 0, not a candidate.
 """
 
 from __future__ import annotations
@@ -47,7 +49,19 @@ class QueryName:
 
 
 def parse_query(text: str) -> QueryName:
-    words = tuple(terms.words(text))
+    """The words of a name as typed. A lone lowercase letter is a preposition or
+    conjunction ("с Мишустиным", "a"), not an initial, and is left out; a word repeated in
+    another spelling ("Путин Putin") counts once."""
+    kept: list[terms.Word] = []
+    seen: set[str] = set()
+    for word in terms.words(text):
+        if len(word.surface) == 1 and not word.surface.isupper():
+            continue
+        if word.skel in seen:
+            continue
+        seen.add(word.skel)
+        kept.append(word)
+    words = tuple(kept)
     return QueryName(
         text=text,
         key=" ".join(w.key for w in words),
@@ -100,10 +114,16 @@ def score(query: QueryName, variant: str, variant_key: str, variant_skel: str) -
             if s > best:
                 best, best_j = s, j
         if best < WORD_MATCH:
-            fallback = token_sort_ratio(query.skel, variant_skel) / 100 * 0.8
-            return NameScore(round(fallback, 4), "partial_overlap")
+            sims.append(0.0)
+            continue
         used.add(best_j)
         sims.append(best)
+    if 0.0 in sims:
+        if not used:
+            # Not one word in common: no evidence at all.
+            return NameScore(0.0, "none")
+        fallback = token_sort_ratio(query.skel, variant_skel) / 100 * 0.8
+        return NameScore(round(fallback, 4), "partial_overlap", sorted(used))
     mean = sum(sims) / len(sims)
     matched = sorted(used)
     if len(sims) == len(known):

@@ -92,6 +92,7 @@ def get_person(session: Session, person_id: str) -> PersonPublic:
     counts = claim_counts(session, EntityType.person, person.id)
     return PersonPublic(
         **dict(_summary(person, names_for(session, EntityType.person, [person.id])[person.id])),
+        birth_date=person.birth_date,
         identifiers=identifiers_for(session, EntityType.person, person.id),
         roles=list_roles(session, EntityType.person, person.id),
         claim_counts=ClaimCounts(total=sum(counts.values()), by_kind=counts),

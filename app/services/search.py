@@ -3,10 +3,11 @@
 The backend proposes candidates (app/services/search_backend.py); this module scores them the
 same way on every database:
 - persons and organisations by their best-matching spelling (app/services/name_scoring.py),
-  or, at most 0.81, by the words of their description;
+  or, at most 0.72, by the words of their description;
 - claims (quote and statement) and sources (title and text) hold every word of the query
-  (Russian words in any case): 0.6, plus 0.2 if the words stand together in the query's
-  order, plus up to 0.1 for a short record (the words are more of what it says).
+  (Russian words in any case): 0.5, plus 0.2 if the words stand together in the query's
+  order, plus up to 0.1 for a short record (the words are more of what it says). At most
+  0.8, so a name found by its surname alone (0.875) comes before the claims that use it.
 Ties go to persons, organisations, claims, sources in that order, then to the smaller id.
 
 A term found in more records than `DOC_CANDIDATES` is ranked among the first that many (by
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -74,13 +76,31 @@ def best_names(
         if owner[0] not in types:
             continue
         scored = name_scoring.score(query, row.variant, row.key, row.skel)
+        if scored.score <= 0:
+            continue
         current = best.get(owner)
-        if current is None or (scored.score, -_ORIGIN_ORDER.get(row.origin, 9)) > (
-            current[0].score,
-            -_ORIGIN_ORDER.get(current[1].origin, 9),
-        ):
+        if current is None or _preference(query, scored, row) < _preference(query, *current):
             best[owner] = (scored, row)
     return best
+
+
+def _preference(
+    query: name_scoring.QueryName, scored: name_scoring.NameScore, row: VariantRow
+) -> tuple[float, int, int, int, str]:
+    """Which spelling explains a result: the best score, then the one sharing most words
+    with the query as typed, then one in the query's script, then a curated form over the
+    display name over a generated romanisation, then the spelling itself (so every backend,
+    whatever order it returns rows in, picks the same one)."""
+    typed = {terms.fold(w.surface) for w in query.words}
+    literal = sum(1 for w in terms.words(row.variant) if terms.fold(w.surface) in typed)
+    other_script = terms.is_cyrillic(row.variant) != terms.is_cyrillic(query.text)
+    return (
+        -scored.score,
+        -literal,
+        int(other_script),
+        _ORIGIN_ORDER.get(row.origin, 9),
+        row.variant,
+    )
 
 
 def _why_name(scored: name_scoring.NameScore, row: VariantRow) -> str:
@@ -103,7 +123,7 @@ def _doc_score(keys: list[str], doc_terms: str) -> tuple[float, list[str]]:
     why = ["has every word of the query"]
     if phrase and len(keys) > 1:
         why.append("as a phrase")
-    return round(0.6 + (0.2 if phrase else 0.0) + 0.1 * brevity, 4), why
+    return round(0.5 + (0.2 if phrase else 0.0) + 0.1 * brevity, 4), why
 
 
 def _contains_phrase(words: list[str], keys: list[str]) -> bool:
@@ -186,13 +206,15 @@ def _spans(text: str, keys: set[str]) -> list[tuple[int, int]]:
     return [(w.start, w.end) for w in terms.words(text) if w.key in keys]
 
 
-def _highlight(field: str, text: str, spans: list[tuple[int, int]]) -> Highlight:
-    """A snippet of at most SNIPPET_CHARS around the first match; match offsets are relative
-    to the snippet, `offset` is where the snippet starts in the field."""
+def _highlight(
+    field: str, text: str, spans: list[tuple[int, int]], focus: int | None = None
+) -> Highlight:
+    """A snippet of at most SNIPPET_CHARS around `focus` (default: the first match); match
+    offsets are relative to the snippet, `offset` is where the snippet starts in the field."""
     if len(text) <= SNIPPET_CHARS:
         start, end = 0, len(text)
     else:
-        first = spans[0][0] if spans else 0
+        first = focus if focus is not None else (spans[0][0] if spans else 0)
         start = max(0, min(first - SNIPPET_CHARS // 3, len(text) - SNIPPET_CHARS))
         end = start + SNIPPET_CHARS
     return Highlight(
@@ -218,7 +240,6 @@ def _present(session: Session, page: list[_Hit], keys: list[str]) -> list[Search
         for t, ids in wanted.items()
         for row in session.scalars(select(models[t]).where(col(models[t].id).in_(ids)))
     }
-    key_set = set(keys)
     out = []
     for hit in page:
         row = rows.get((hit.type, hit.id))
@@ -231,7 +252,7 @@ def _present(session: Session, page: list[_Hit], keys: list[str]) -> list[Search
                 label=_label(hit.type, row),
                 score=hit.score,
                 matched_by=hit.matched_by,
-                highlight=_hit_highlight(hit, row, key_set),
+                highlight=_hit_highlight(hit, row, keys),
             )
         )
     return out
@@ -246,7 +267,8 @@ def _label(kind: str, row: Any) -> str:
     return str(row.name)
 
 
-def _hit_highlight(hit: _Hit, row: Any, keys: set[str]) -> Highlight | None:
+def _hit_highlight(hit: _Hit, row: Any, ordered: list[str]) -> Highlight | None:
+    keys = set(ordered)
     if hit.variant is not None and hit.name_words is not None:
         words = terms.words(hit.variant.variant)
         spans = [(words[i].start, words[i].end) for i in hit.name_words if i < len(words)]
@@ -260,7 +282,17 @@ def _hit_highlight(hit: _Hit, row: Any, keys: set[str]) -> Highlight | None:
         fields = [("description", row.description)]
     for field, text in fields:
         if text and (spans := _spans(text, keys)):
-            return _highlight(field, text, spans)
+            return _highlight(field, text, spans, _phrase_start(text, ordered))
+    return None
+
+
+def _phrase_start(text: str, ordered: list[str]) -> int | None:
+    """Where the query's words first stand together in its order, if they do."""
+    words = terms.words(text)
+    n = len(ordered)
+    for i in range(len(words) - n + 1):
+        if [w.key for w in words[i : i + n]] == ordered:
+            return words[i].start
     return None
 
 
@@ -292,18 +324,27 @@ def match(
     session: Session, query: MatchQuery, *, threshold: float, limit: int
 ) -> list[MatchCandidate]:
     """Candidates for one example, best first. The score is the name's; an organisation
-    given in the query moves it by up to 0.1 (more if the person's roles name it, less if
-    they name others)."""
+    given in the query moves it by up to 0.1 (up if the person's roles name it, down if they
+    name others); a birth date by BIRTH_ADJUSTMENT when the person's is recorded."""
     parsed = name_scoring.parse_query(query.name)
     if not parsed.words:
         return []
     kind = query.type.value
     out = []
-    for (_, entity_id), (scored, row) in best_names(session, parsed, [kind]).items():
+    candidates = best_names(session, parsed, [kind])
+    births = (
+        _birth_dates(session, [entity_id for _, entity_id in candidates])
+        if query.birth_date is not None and kind == "person"
+        else {}
+    )
+    for (_, entity_id), (scored, row) in candidates.items():
         features: dict[str, float | None] = {"name": scored.score}
         total = scored.score
         if query.birth_date is not None:
-            features["birth_date"] = None
+            agreement = birth_agreement(query.birth_date, births.get(entity_id))
+            features["birth_date"] = agreement
+            if agreement is not None:
+                total = min(1.0, max(0.0, total + BIRTH_ADJUSTMENT[agreement]))
         if query.organization and kind == "person":
             org = _organization_similarity(session, query.organization, entity_id)
             features["organization"] = org
@@ -331,6 +372,30 @@ def match(
         )
         for total, entity_id, features, why in out[:limit]
     ]
+
+
+# A same birth date confirms a little; another day of the same year (often a data error)
+# doubts a little; another year is strong evidence of another person.
+BIRTH_ADJUSTMENT = {1.0: 0.05, 0.5: -0.05, 0.0: -0.3}
+
+
+def birth_agreement(asked: date, known: date | None) -> float | None:
+    """1.0 same date, 0.5 same year only, 0.0 another year, None if no date is recorded."""
+    if known is None:
+        return None
+    if known == asked:
+        return 1.0
+    return 0.5 if known.year == asked.year else 0.0
+
+
+def _birth_dates(session: Session, ids: list[str]) -> dict[str, date | None]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            select(col(Person.id), col(Person.birth_date)).where(col(Person.id).in_(ids))
+        ).all()
+    )
 
 
 def _display_names(session: Session, kind: str, ids: list[str]) -> dict[str, str]:

@@ -77,7 +77,8 @@ class SqliteSearch:
     ) -> list[VariantRow]:
         rows = _variants(
             session,
-            f"SELECT {_VARIANT_COLUMNS} FROM name_variant v WHERE v.key = :key LIMIT :limit",
+            f"SELECT {_VARIANT_COLUMNS} FROM name_variant v WHERE v.key = :key "
+            "ORDER BY v.id LIMIT :limit",
             {"key": key, "limit": limit},
         )
         grams = _trigrams([w for w in skel_words if len(w) >= 3])
@@ -128,7 +129,8 @@ class PostgresSearch:
     ) -> list[VariantRow]:
         rows = _variants(
             session,
-            f"SELECT {_VARIANT_COLUMNS} FROM name_variant v WHERE v.key = :key LIMIT :limit",
+            f"SELECT {_VARIANT_COLUMNS} FROM name_variant v WHERE v.key = :key "
+            "ORDER BY v.id LIMIT :limit",
             {"key": key, "limit": limit},
         )
         words = [w for w in skel_words if len(w) >= 3][:8]

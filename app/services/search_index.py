@@ -32,9 +32,10 @@ DOC_TYPES = ("person", "organization", "claim", "source")
 
 
 def variants_of(display_name: str, forms: Iterable[tuple[str, str | None]]) -> list[dict[str, Any]]:
-    """The spellings an entity is found by: its display name, each curated form (origin
-    "form", with the form's scheme) and every stored romanisation of each Cyrillic form
-    (origin "transliteration", scheme = the iuliia scheme). Spellings are kept once."""
+    """The spellings an entity is found by: each curated form (origin "form", with the form's
+    scheme), its display name, and every stored romanisation of each Cyrillic form (origin
+    "transliteration", scheme = the iuliia scheme). Each spelling is kept once, under the
+    first of these it appears as."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
 
@@ -53,10 +54,10 @@ def variants_of(display_name: str, forms: Iterable[tuple[str, str | None]]) -> l
             }
         )
 
-    add(display_name, "display", None)
     forms = list(forms)
     for name, scheme in forms:
         add(name, "form", scheme)
+    add(display_name, "display", None)
     for name, _ in forms:
         for scheme, latin in terms.transliterations(name):
             add(latin, "transliteration", scheme)

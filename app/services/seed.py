@@ -76,6 +76,7 @@ class SeedPerson(_Strict):
     id: str = Slug
     name: str
     description: str | None = None
+    birth_date: date | None = None
     names: list[NameForm] = []
     identifiers: list[Identifier] = []
 
@@ -327,7 +328,12 @@ class _Loader:
             self.upsert_tree(
                 Person,
                 person.id,
-                {"id": person.id, "name": person.name, "description": person.description},
+                {
+                    "id": person.id,
+                    "name": person.name,
+                    "description": person.description,
+                    "birth_date": person.birth_date,
+                },
                 partial(
                     self.names_and_ids, "person_id", person.id, person.names, person.identifiers
                 ),

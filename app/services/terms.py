@@ -28,7 +28,10 @@ import pymorphy3
 
 # Words are runs of letters and digits; an apostrophe inside a word joins it ("O'Neil",
 # "El’vira"). ʹ and ʺ (scholarly soft/hard signs) are word characters for the same reason.
-_WORD = re.compile(r"[^\W_]+(?:[’'ʼʹʺ][^\W_]+)*|[ʹʺ]")
+# A combining mark (a decomposed "š", a stress mark on "Собя́нин") stays inside its word.
+_MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_PART = rf"[^\W_](?:[^\W_]|[{_MARKS}])*"
+_WORD = re.compile(rf"{_PART}(?:[’'ʼʹʺ]{_PART})*|[ʹʺ]")
 _APOSTROPHES = "’'ʼ"
 _PRIMES = "ʹʺ"
 _POSSESSIVE = re.compile(r"[’'ʼ][sS]$")

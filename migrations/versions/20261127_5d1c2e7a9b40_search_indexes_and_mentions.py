@@ -1,5 +1,6 @@
-"""search indexes and mentions
+"""search indexes, mentions and birth dates
 
+Persons gain an optional birth_date, which matching uses.
 Name variants, full-text documents and mentions, plus each backend's index over them:
 - SQLite: FTS5 tables (external content) kept current by triggers: `name_variant_fts` with
   the trigram tokenizer over name skeletons, `search_doc_fts` with unicode61 over the terms;
@@ -65,6 +66,10 @@ _POSTGRES_INDEXES = [
 
 
 def upgrade() -> None:
+    # Plain ALTER TABLE on both backends: a batch copy-and-rename of `person` on SQLite would
+    # trip the foreign keys that point at it.
+    op.add_column("person", sa.Column("birth_date", sa.Date(), nullable=True))
+
     op.create_table(
         "name_variant",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -176,3 +181,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_name_variant_organization_id")
         batch_op.drop_index("ix_name_variant_key")
     op.drop_table("name_variant")
+    # SQLite >= 3.35 drops a column in place (see upgrade() for why not in batch mode).
+    op.execute("ALTER TABLE person DROP COLUMN birth_date")
