@@ -21,8 +21,10 @@ What it makes, deterministically for a given --seed:
 - one claim per sentence, quoting it exactly, with an English paraphrase as its statement and
   one subject (person, or organisation). Person popularity is Zipf-like (exponent 0.8).
 
-Not generated: mentions, roles, identifiers, annotations and change-log rows (none of them is
-read by search).
+Each person also gets one or two roles (positions or memberships) at generated organisations,
+which /v1/match reads when a query names an organisation; claims that name an organisation
+about a person usually name one of theirs. Not generated: mentions, identifiers, annotations
+and change-log rows (search does not read them).
 
 On SQLite the FTS5 triggers are dropped during the load and the FTS tables rebuilt afterwards
 (the triggers are then recreated from the very SQL the migration stored). On PostgreSQL the
@@ -69,8 +71,13 @@ ZIPF_EXPONENT = 0.8
 # --------------------------------------------------------------------------------------------
 # Vocabulary
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Male given names with their patronymics (masculine form).
-MALE_NAMES = """
+MALE_NAMES = _words("""
 Александр:Александрович Алексей:Алексеевич Анатолий:Анатольевич Андрей:Андреевич
 Антон:Антонович Аркадий:Аркадьевич Артём:Артёмович Борис:Борисович Вадим:Вадимович
 Валерий:Валерьевич Василий:Васильевич Виктор:Викторович Виталий:Витальевич
@@ -82,16 +89,16 @@ MALE_NAMES = """
 Павел:Павлович Пётр:Петрович Роман:Романович Руслан:Русланович Семён:Семёнович
 Сергей:Сергеевич Станислав:Станиславович Степан:Степанович Тимур:Тимурович Фёдор:Фёдорович
 Эдуард:Эдуардович Юрий:Юрьевич Ярослав:Ярославович
-""".split()
+""")
 
-FEMALE_NAMES = """
+FEMALE_NAMES = _words("""
 Александра Алина Алла Анастасия Анна Валентина Валерия Вера Виктория Галина Дарья Диана
 Евгения Екатерина Елена Елизавета Жанна Зоя Инна Ирина Карина Кира Кристина Ксения Лариса
 Людмила Маргарита Марина Мария Надежда Наталья Нина Оксана Ольга Полина Светлана Софья
 Тамара Татьяна Ульяна Эльвира Юлия Яна
-""".split()
+""")
 
-SURNAME_STEMS = """
+SURNAME_STEMS = _words("""
 Абрам Аксен Андрон Анис Арсен Бар Басман Бел Берез Бобр Богдан Бондар Борис Бор Брод Вавил
 Варлам Вед Верб Вин Влас Волод Ворон Гавр Голуб Горб Горд Гром Гур Давыд Дан Дем Денис Дорон
 Дроб Дуб Ерем Ермол Ефим Жар Забол Зар Звер Зим Злат Зуб Иван Игнат Изот Калин Камен Капуст
@@ -105,7 +112,7 @@ SURNAME_STEMS = """
 Вельям Вершин Весел Воед Вохм Глад Голов Город Гостин Гребен Гриб Добр Долгор Дружин Дуван
 Евдоким Елизар Жилин Завьял Зот Зыр Кирил Кисел Колесн Кудр Курган Лапт Левон Лобан Мартын
 Мещер Молчан Нарыш Оглобл Перм Пестр Радищ Ростов
-""".split()
+""")
 SURNAME_SUFFIXES = ("ов", "ин", "ский")
 
 # Roles: English, Russian nominative, genitive.
@@ -177,14 +184,14 @@ MINISTRIES = [
 ]
 BRAND_SUFFIXES = ["нефть", "газ", "банк", "строй", "пром", "транс", "энерго", "агро", "металл"]
 
-TOWN_PREFIXES = """
+TOWN_PREFIXES = _words("""
 Ново Старо Красно Бело Черно Верхне Нижне Северо Южно Светло Тихо Быстро Долго Широко Глубоко
 Высоко Зелено Солнечно Ясно Мало Велико Добро Кругло Сухо Тепло Медно Сосново Каменно Лесо Озёрно
-""".split()
-TOWN_ROOTS = """
+""")
+TOWN_ROOTS = _words("""
 бор дол яр вод зар луч мир свет степ холм брод дуб клён лип ель ключ берег мост рыб сол
 желез гор луг поль ясн вишн лес озёр камен рек тал снеж мох рос кедр сад град бел руд
-""".split()
+""")
 TOWN_SUFFIXES = ["ск", "инск", "овск", "горск"]
 
 VILLAGE_ONSETS = list("бвгдзклмнпрстфхш") + ["ж", "ч", "бр", "гр", "кр", "пр", "тр", "ст"]
@@ -318,6 +325,16 @@ TEMPLATES: list[tuple[str, bool, bool, str, str, str]] = [
 ]
 MODALITY_CHOICES = ["asserted"] * 6 + ["hedged"] * 2 + ["speculative"] + ["reported"] * 3
 STANCES = ["favourable", "unfavourable", "unfavourable", "neutral", "neutral", "mixed"]
+ROLE_TITLES = [
+    ("Head", "position"),
+    ("Deputy Head", "position"),
+    ("Chief Executive Officer", "position"),
+    ("Adviser", "position"),
+    ("Press Secretary", "position"),
+    ("Member of the Board", "membership"),
+    ("Member", "membership"),
+]
+ROLE_STATUSES = ["current", "current", "former", "unknown"]
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -331,11 +348,15 @@ def slugify(text: str, suffix: str) -> str:
     return slug
 
 
+def opaque_id(prefix: str, i: int, seed: int, chars: int = 12) -> str:
+    """`prefix` + base32 characters: an odd multiplier mod 2**(5 * chars) is a bijection, so
+    the ids are unique without a lookup and look random."""
+    x = (i * 0x9E3779B97F4A7C15 + seed * 0x5851F42D4C957F2D) % (1 << (5 * chars))
+    return prefix + "".join(_B32[(x >> (5 * k)) & 31] for k in range(chars - 1, -1, -1))
+
+
 def claim_id(i: int, seed: int) -> str:
-    """`clm_` + 12 base32 characters: an odd multiplier mod 2**60 is a bijection, so the ids
-    are unique without a lookup and look random."""
-    x = (i * 0x9E3779B97F4A7C15 + seed * 0x5851F42D4C957F2D) % (1 << 60)
-    return "clm_" + "".join(_B32[(x >> (5 * k)) & 31] for k in range(11, -1, -1))
+    return opaque_id("clm_", i, seed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,6 +427,8 @@ class PersonGen:
     alt_latin: list[str]  # other romanisations of the full name
     description: str
     forms: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
+    orgs: list[OrgGen] = field(default_factory=list)  # where they hold or held a role
+    birth_date: dt.date | None = None
 
 
 @dataclass
@@ -444,7 +467,9 @@ def make_villages(rng: random.Random, count: int) -> list[tuple[str, str]]:
     while len(out) < count and guard < count * 20:
         guard += 1
         syllables = rng.randint(2, 3)
-        stem = "".join(rng.choice(VILLAGE_ONSETS) + rng.choice(VILLAGE_VOWELS) for _ in range(syllables))
+        stem = "".join(
+            rng.choice(VILLAGE_ONSETS) + rng.choice(VILLAGE_VOWELS) for _ in range(syllables)
+        )
         stem += rng.choice("лмнрвк")
         nom = (stem + rng.choice(VILLAGE_ENDINGS)).capitalize()
         if nom not in out:
@@ -489,6 +514,9 @@ def make_persons(rng: random.Random, count: int, towns: Sequence[Town]) -> list[
         town = rng.choice(towns)
         since = rng.randint(1995, 2024)
         description = f"Russian {role} from {town.latin}, in public life since {since}."
+        birth = None
+        if rng.random() < 0.7:
+            birth = dt.date(1945, 1, 1) + dt.timedelta(days=rng.randrange(50 * 365))
         person = PersonGen(
             id=slugify(display, str(i + 1)),
             female=female,
@@ -501,13 +529,20 @@ def make_persons(rng: random.Random, count: int, towns: Sequence[Town]) -> list[
             ru=ru,
             alt_latin=alt or [display],
             description=description,
+            birth_date=birth,
         )
         # (name, lang, script, kind, scheme), in ordinal order.
         person.forms = [
             (cyr_full, "ru", "Cyrl", "original", None),
             (cyr_patronymic, "ru", "Cyrl", "patronymic", None),
             (display, "ru-Latn", "Latn", "transliteration", "wikipedia"),
-            (iuliia.BGN_PCGN.translate(cyr_patronymic), "ru-Latn", "Latn", "patronymic", "bgn_pcgn"),
+            (
+                iuliia.BGN_PCGN.translate(cyr_patronymic),
+                "ru-Latn",
+                "Latn",
+                "patronymic",
+                "bgn_pcgn",
+            ),
         ]
         out.append(person)
     return out
@@ -624,9 +659,7 @@ def build_templates() -> list[Template]:
     ]
 
 
-def render(
-    pieces: list[tuple[str, str | None]], slots: dict[str, str]
-) -> tuple[str, list[str]]:
+def render(pieces: list[tuple[str, str | None]], slots: dict[str, str]) -> tuple[str, list[str]]:
     text: list[str] = []
     keys: list[str] = []
     for literal, name in pieces:
@@ -650,6 +683,8 @@ class Generator:
         self.persons = make_persons(rng, persons, self.towns)
         self.orgs = make_organizations(rng, orgs, self.towns)
         self.media = [o for o in self.orgs if o.kind == "media"] or self.orgs
+        for person in self.persons:
+            person.orgs = rng.sample(self.orgs, k=min(len(self.orgs), rng.choice((1, 1, 2))))
         self.templates = build_templates()
         ranks = list(range(1, persons + 1))
         rng.shuffle(ranks)
@@ -695,7 +730,10 @@ class Generator:
         tpl = rng.choice(self.templates)
         person = self.pick_person()
         other = self.pick_person()
-        org = rng.choice(self.orgs)
+        if tpl.org_subject or rng.random() < 0.3:
+            org = rng.choice(self.orgs)
+        else:
+            org = rng.choice(person.orgs)
         topic = rng.choice(TOPICS)
         town = rng.choice(self.towns)
         village = rng.choice(self.villages)
@@ -793,6 +831,7 @@ class SqliteWriter(Writer):
         self.path = path
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.triggers: list[str] = []
+        self.fts_tables: list[str] = []
 
     def ts(self, value: dt.datetime) -> Any:
         # The format SQLAlchemy writes for DateTime on SQLite (naive UTC).
@@ -815,6 +854,15 @@ class SqliteWriter(Writer):
                 "AND tbl_name IN ('search_doc', 'name_variant') ORDER BY name"
             )
         ]
+        # Every FTS5 table over a loaded table (external content) is rebuilt after the load.
+        self.fts_tables = [
+            name
+            for name, sql in c.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%' ORDER BY name"
+            )
+            if re.search(r"content\s*=\s*'(search_doc|name_variant)'", sql)
+        ]
         names = [
             name
             for (name,) in c.execute(
@@ -834,7 +882,7 @@ class SqliteWriter(Writer):
     def finish(self, log: Callable[[str], None]) -> None:
         c = self.conn
         c.execute("COMMIT")
-        for fts in ("name_variant_fts", "search_doc_fts"):
+        for fts in self.fts_tables:
             started = time.perf_counter()
             c.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
             log(f"  rebuilt {fts} in {time.perf_counter() - started:.1f} s")
@@ -856,6 +904,7 @@ class PostgresWriter(Writer):
     TABLES = (
         "person",
         "organization",
+        "role",
         "name_form",
         "name_variant",
         "source",
@@ -944,7 +993,8 @@ FORM_COLS = (
     "scheme",
     "provenance",
 )
-VARIANT_COLS = ("person_id", "organization_id", "variant", "origin", "scheme", "key", "skel")
+# The name_variant columns besides the owner are whatever search_index.variants_of returns.
+VARIANT_OWNER_COLS = ("person_id", "organization_id")
 DOC_COLS = ("entity_type", "entity_id", "terms")
 SOURCE_COLS = (
     "id",
@@ -987,6 +1037,22 @@ CLAIM_COLS = (
     "version",
 )
 SUBJECT_COLS = ("claim_id", "ordinal", "person_id", "organization_id")
+ROLE_COLS = (
+    "id",
+    "person_id",
+    "organization_id",
+    "title",
+    "kind",
+    "status",
+    "start_date",
+    "start_date_precision",
+    "end_date",
+    "end_date_precision",
+    "claim_id",
+    "created_at",
+    "updated_at",
+    "version",
+)
 
 
 def _log(message: str) -> None:
@@ -1002,6 +1068,18 @@ def _open_writer(url: str) -> Writer:
         return SqliteWriter(parsed.database)
     conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     return PostgresWriter(conninfo)
+
+
+def table_columns(url: str, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    from app.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        return {c["name"] for c in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
 
 
 def migrate_and_seed(url: str) -> None:
@@ -1056,16 +1134,22 @@ def generate(
     # Persons and organisations, their names and their search rows.
     t = time.perf_counter()
     person_rows, form_rows, variant_rows, doc_rows = [], [], [], []
+    variant_fields: tuple[str, ...] = ()
+    # Persons carry a birth date where the schema has the column (about 70% of them).
+    with_birth = "birth_date" in table_columns(url, "person")
+    person_cols = PERSON_COLS + (("birth_date",) if with_birth else ())
     for p in gen.persons:
-        person_rows.append((p.id, p.display, p.description, now, now, 1))
+        row: tuple[Any, ...] = (p.id, p.display, p.description, now, now, 1)
+        if with_birth:
+            row += (writer.day(p.birth_date) if p.birth_date else None,)
+        person_rows.append(row)
         for ordinal, (name, lang, script, kind, scheme) in enumerate(p.forms):
             form_rows.append(
                 (p.id, None, ordinal, name, name_key(name), lang, script, kind, scheme, PROVENANCE)
             )
         for v in variants_of(p.display, [(f[0], f[4]) for f in p.forms]):
-            variant_rows.append(
-                (p.id, None, v["variant"], v["origin"], v["scheme"], v["key"], v["skel"])
-            )
+            variant_fields = variant_fields or tuple(v)
+            variant_rows.append((p.id, None, *(v[k] for k in variant_fields)))
         doc_rows.append(("person", p.id, terms.index_text(p.description)))
     org_rows = []
     for o in gen.orgs:
@@ -1079,18 +1163,44 @@ def generate(
                 (None, o.id, ordinal, name, name_key(name), lang, script, kind, scheme, PROVENANCE)
             )
         for v in variants_of(o.display, [(f[0], f[4]) for f in forms]):
-            variant_rows.append(
-                (None, o.id, v["variant"], v["origin"], v["scheme"], v["key"], v["skel"])
-            )
+            variant_fields = variant_fields or tuple(v)
+            variant_rows.append((None, o.id, *(v[k] for k in variant_fields)))
         doc_rows.append(("organization", o.id, terms.index_text(o.description)))
-    put("person", PERSON_COLS, person_rows)
+    put("person", person_cols, person_rows)
     put("organization", ORG_COLS, org_rows)
     put("name_form", FORM_COLS, form_rows)
-    put("name_variant", VARIANT_COLS, variant_rows)
+    put("name_variant", VARIANT_OWNER_COLS + variant_fields, variant_rows)
     put("search_doc", DOC_COLS, doc_rows)
+    role_rows = []
+    for p in gen.persons:
+        for o in p.orgs:
+            title, kind = gen.rng.choice(ROLE_TITLES)
+            status = gen.rng.choice(ROLE_STATUSES)
+            start = dt.date(gen.rng.randint(1995, 2024), 1, 1)
+            end = dt.date(min(2025, start.year + gen.rng.randint(1, 8)), 1, 1)
+            role_rows.append(
+                (
+                    opaque_id("rol_", len(role_rows), seed, chars=10),
+                    p.id,
+                    o.id,
+                    title,
+                    kind,
+                    status,
+                    writer.day(start),
+                    "year",
+                    writer.day(end) if status == "former" else None,
+                    "year" if status == "former" else None,
+                    None,
+                    now,
+                    now,
+                    1,
+                )
+            )
+    put("role", ROLE_COLS, role_rows)
     _log(
         f"persons and organisations: {len(person_rows) + len(org_rows)} entities, "
-        f"{len(variant_rows)} name variants in {time.perf_counter() - t:.1f} s"
+        f"{len(variant_rows)} name variants, {len(role_rows)} roles "
+        f"in {time.perf_counter() - t:.1f} s"
     )
 
     # Sources and claims, streamed in batches.
@@ -1100,6 +1210,7 @@ def generate(
     extra = claims % sources
     claim_no = 0
     verified = 0
+    reported = 0
     batch: dict[str, list[Sequence[Any]]] = {"source": [], "claim": [], "sub": [], "doc": []}
 
     def flush() -> None:
@@ -1203,11 +1314,13 @@ def generate(
             batch["doc"].append(("claim", cid, claim_terms))
         if (s + 1) % FLUSH_SOURCES == 0 or s + 1 == sources:
             flush()
-            elapsed = time.perf_counter() - t
-            _log(
-                f"  {s + 1}/{sources} sources, {claim_no}/{claims} claims, "
-                f"{claim_no / elapsed:,.0f} claims/s"
-            )
+            if (s + 1) * 10 // sources > reported or s + 1 == sources:
+                reported = (s + 1) * 10 // sources
+                elapsed = time.perf_counter() - t
+                _log(
+                    f"  {s + 1:,}/{sources:,} sources, {claim_no:,}/{claims:,} claims, "
+                    f"{claim_no / elapsed:,.0f} claims/s"
+                )
     load_s = time.perf_counter() - t
     _log(f"sources and claims written in {load_s:.1f} s ({verified} claims' terms verified)")
 

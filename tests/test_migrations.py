@@ -43,7 +43,7 @@ APP_TABLES = {
 # them as indexes and a generated column instead.
 SQLITE_FTS_TABLES = {
     f"{table}{suffix}"
-    for table in ("name_variant_fts", "search_doc_fts")
+    for table in ("name_variant_fts", "name_variant_words", "search_doc_fts")
     for suffix in ("", "_data", "_idx", "_docsize", "_config")
 }
 

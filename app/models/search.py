@@ -17,14 +17,17 @@ _ONE_OWNER = "(person_id IS NULL) <> (organization_id IS NULL)"
 BACKEND_OBJECTS = frozenset(
     {
         "name_variant_fts",
+        "name_variant_words",
         "search_doc_fts",
         "search_doc.tsv",
+        "name_variant.words_tsv",
         "ix_search_doc_tsv",
         "ix_name_variant_skel_trgm",
+        "ix_name_variant_words_tsv",
     }
     | {
         f"{table}_{shadow}"
-        for table in ("name_variant_fts", "search_doc_fts")
+        for table in ("name_variant_fts", "name_variant_words", "search_doc_fts")
         for shadow in ("data", "idx", "docsize", "config", "content")
     }
 )
@@ -38,7 +41,8 @@ class NameVariant(SQLModel, table=True):
     """A spelling a person or organisation can be found by: a curated name form, the display
     name, or a romanisation generated from a Cyrillic form (`scheme` names the iuliia scheme).
     `key` is the full-text key of the spelling, `skel` its transliteration-insensitive
-    skeleton (app/services/terms.py)."""
+    skeleton (app/services/terms.py), `words` every skeleton each of its words is known by
+    (as written, dictionary form, masculine stem), which exact word lookups use."""
 
     __tablename__ = "name_variant"
     __table_args__ = (
@@ -56,6 +60,7 @@ class NameVariant(SQLModel, table=True):
     scheme: str | None = Field(default=None, max_length=40)
     key: str = Field(max_length=300)
     skel: str = Field(max_length=300)
+    words: str = Field(sa_type=Text)
 
 
 class SearchDoc(SQLModel, table=True):

@@ -40,12 +40,9 @@ class QueryName:
     text: str
     key: str
     words: tuple[terms.Word, ...]
+    folded: tuple[str, ...]
     alternatives: tuple[frozenset[str], ...]
     skel: str
-
-    @property
-    def skel_words(self) -> list[str]:
-        return sorted({s for alts in self.alternatives for s in alts})
 
 
 def parse_query(text: str) -> QueryName:
@@ -66,6 +63,7 @@ def parse_query(text: str) -> QueryName:
         text=text,
         key=" ".join(w.key for w in words),
         words=words,
+        folded=tuple(terms.fold(w.surface) for w in words),
         alternatives=tuple(name_skels(w.surface) for w in words),
         skel=" ".join(w.skel for w in words),
     )
@@ -83,6 +81,11 @@ def _variant_words(variant: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((w.surface, name_skels(w.surface)) for w in terms.words(variant))
 
 
+@lru_cache(maxsize=100_000)
+def _variant_folded(variant: str) -> tuple[str, ...]:
+    return tuple(terms.fold(w.surface) for w in terms.words(variant))
+
+
 def _word_similarity(query: frozenset[str], known: frozenset[str], initial: bool) -> float:
     if initial:
         # "A." for Alexei: an initial agrees with a word it begins.
@@ -95,9 +98,7 @@ def _word_similarity(query: frozenset[str], known: frozenset[str], initial: bool
 def score(query: QueryName, variant: str, variant_key: str, variant_skel: str) -> NameScore:
     if not query.words:
         return NameScore(0.0, "none")
-    if [terms.fold(w.surface) for w in query.words] == [
-        terms.fold(s) for s, _ in _variant_words(variant)
-    ]:
+    if query.folded == _variant_folded(variant):
         return NameScore(1.0, "exact", list(range(len(_variant_words(variant)))))
     known = _variant_words(variant)
     if not known:

@@ -20,16 +20,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.models import Claim, NameVariant, Organization, Person, Role, SearchDoc, Source
+from app.models import Claim, NameVariant, Organization, Person, Role, Source
 from app.models.search_api import Highlight, MatchCandidate, MatchQuery, SearchHit
 from app.pagination import Keyset, decode_cursor, encode_cursor
 from app.services import name_scoring, terms
-from app.services.search_backend import VariantRow, backend_for
+from app.services.search_backend import VariantRow, backend_for, name_candidates
 
 TYPES = ("person", "organization", "claim", "source")
 NAME_CANDIDATES = 200
@@ -67,9 +68,11 @@ def best_names(
     session: Session, query: name_scoring.QueryName, types: Sequence[str]
 ) -> dict[tuple[str, str], tuple[name_scoring.NameScore, VariantRow]]:
     """Every candidate entity of the wanted types with its best-scoring spelling."""
-    rows = backend_for(session).name_candidates(
-        session, key=query.key, skel_words=query.skel_words, limit=NAME_CANDIDATES
+    rows = name_candidates(
+        session, key=query.key, alternatives=list(query.alternatives), limit=NAME_CANDIDATES
     )
+    typed = {terms.fold(w.surface) for w in query.words}
+    cyrillic = terms.is_cyrillic(query.text)
     best: dict[tuple[str, str], tuple[name_scoring.NameScore, VariantRow]] = {}
     for row in rows:
         owner = _owner(row)
@@ -79,21 +82,27 @@ def best_names(
         if scored.score <= 0:
             continue
         current = best.get(owner)
-        if current is None or _preference(query, scored, row) < _preference(query, *current):
+        if current is None or _preference(typed, cyrillic, scored, row) < _preference(
+            typed, cyrillic, *current
+        ):
             best[owner] = (scored, row)
     return best
 
 
+@lru_cache(maxsize=100_000)
+def _folded_words(variant: str) -> tuple[str, ...]:
+    return tuple(terms.fold(w.surface) for w in terms.words(variant))
+
+
 def _preference(
-    query: name_scoring.QueryName, scored: name_scoring.NameScore, row: VariantRow
+    typed: set[str], cyrillic: bool, scored: name_scoring.NameScore, row: VariantRow
 ) -> tuple[float, int, int, int, str]:
     """Which spelling explains a result: the best score, then the one sharing most words
     with the query as typed, then one in the query's script, then a curated form over the
     display name over a generated romanisation, then the spelling itself (so every backend,
     whatever order it returns rows in, picks the same one)."""
-    typed = {terms.fold(w.surface) for w in query.words}
-    literal = sum(1 for w in terms.words(row.variant) if terms.fold(w.surface) in typed)
-    other_script = terms.is_cyrillic(row.variant) != terms.is_cyrillic(query.text)
+    literal = sum(1 for w in _folded_words(row.variant) if w in typed)
+    other_script = terms.is_cyrillic(row.variant) != cyrillic
     return (
         -scored.score,
         -literal,
@@ -117,33 +126,20 @@ def _why_name(scored: name_scoring.NameScore, row: VariantRow) -> str:
 
 
 def _doc_score(keys: list[str], doc_terms: str) -> tuple[float, list[str]]:
-    words = doc_terms.split()
-    phrase = _contains_phrase(words, keys)
-    brevity = min(1.0, 20 / max(len(words), 1))
+    # String operations, not word lists: a source's terms run to thousands of words.
+    phrase = f" {' '.join(keys)} " in f" {doc_terms} "
+    brevity = min(1.0, 20 / (doc_terms.count(" ") + 1))
     why = ["has every word of the query"]
     if phrase and len(keys) > 1:
         why.append("as a phrase")
     return round(0.5 + (0.2 if phrase else 0.0) + 0.1 * brevity, 4), why
 
 
-def _contains_phrase(words: list[str], keys: list[str]) -> bool:
-    n = len(keys)
-    return any(words[i : i + n] == keys for i in range(len(words) - n + 1))
-
-
 def _doc_hits(session: Session, keys: list[str], types: Sequence[str]) -> list[_Hit]:
     backend = backend_for(session)
     hits = []
     for doc_type in types:
-        ids = backend.doc_matches(session, doc_type, keys, DOC_CANDIDATES)
-        if not ids:
-            continue
-        docs = session.execute(
-            select(col(SearchDoc.entity_id), col(SearchDoc.terms)).where(
-                col(SearchDoc.entity_type) == doc_type, col(SearchDoc.entity_id).in_(ids)
-            )
-        )
-        for entity_id, doc_terms in docs:
+        for entity_id, doc_terms in backend.doc_matches(session, doc_type, keys, DOC_CANDIDATES):
             value, why = _doc_score(keys, doc_terms)
             if doc_type in ("person", "organization"):
                 value = round(value * DESCRIPTION_WEIGHT, 4)

@@ -31,6 +31,15 @@ from app.services.mentions import Lexicon
 DOC_TYPES = ("person", "organization", "claim", "source")
 
 
+def variant_words(variant: str) -> str:
+    """Every skeleton the words of a spelling are known by, once each, space-separated."""
+    known: dict[str, None] = {}
+    for word in terms.words(variant):
+        for skel in sorted(mentions.name_skels(word.surface)):
+            known[skel] = None
+    return " ".join(known)
+
+
 def variants_of(display_name: str, forms: Iterable[tuple[str, str | None]]) -> list[dict[str, Any]]:
     """The spellings an entity is found by: each curated form (origin "form", with the form's
     scheme), its display name, and every stored romanisation of each Cyrillic form (origin
@@ -51,6 +60,7 @@ def variants_of(display_name: str, forms: Iterable[tuple[str, str | None]]) -> l
                 "scheme": scheme,
                 "key": key[:300],
                 "skel": terms.skeleton(variant)[:300],
+                "words": variant_words(variant),
             }
         )
 

@@ -80,6 +80,7 @@ def is_cyrillic(text: str) -> bool:
     return any("\u0400" <= c <= "\u04ff" for c in text)
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Casefold, ё -> е, drop Latin diacritics and apostrophes/primes; Cyrillic keeps й."""
     folded = unicodedata.normalize("NFC", word.casefold()).replace("ё", "е")

@@ -31,15 +31,24 @@ _ONE_OWNER = "(person_id IS NULL) <> (organization_id IS NULL)"
 _SQLITE_FTS = [
     "CREATE VIRTUAL TABLE name_variant_fts USING fts5("
     "skel, content='name_variant', content_rowid='id', tokenize='trigram')",
+    "CREATE VIRTUAL TABLE name_variant_words USING fts5("
+    "words, content='name_variant', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER name_variant_ai AFTER INSERT ON name_variant BEGIN "
-    "INSERT INTO name_variant_fts(rowid, skel) VALUES (new.id, new.skel); END",
+    "INSERT INTO name_variant_fts(rowid, skel) VALUES (new.id, new.skel); "
+    "INSERT INTO name_variant_words(rowid, words) VALUES (new.id, new.words); END",
     "CREATE TRIGGER name_variant_ad AFTER DELETE ON name_variant BEGIN "
     "INSERT INTO name_variant_fts(name_variant_fts, rowid, skel) "
-    "VALUES ('delete', old.id, old.skel); END",
+    "VALUES ('delete', old.id, old.skel); "
+    "INSERT INTO name_variant_words(name_variant_words, rowid, words) "
+    "VALUES ('delete', old.id, old.words); END",
     "CREATE TRIGGER name_variant_au AFTER UPDATE ON name_variant BEGIN "
     "INSERT INTO name_variant_fts(name_variant_fts, rowid, skel) "
     "VALUES ('delete', old.id, old.skel); "
-    "INSERT INTO name_variant_fts(rowid, skel) VALUES (new.id, new.skel); END",
+    "INSERT INTO name_variant_words(name_variant_words, rowid, words) "
+    "VALUES ('delete', old.id, old.words); "
+    "INSERT INTO name_variant_fts(rowid, skel) VALUES (new.id, new.skel); "
+    "INSERT INTO name_variant_words(rowid, words) VALUES (new.id, new.words); END",
     "CREATE VIRTUAL TABLE search_doc_fts USING fts5("
     "entity_type, terms, content='search_doc', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 0')",
@@ -59,6 +68,9 @@ _SQLITE_FTS = [
 _POSTGRES_INDEXES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX ix_name_variant_skel_trgm ON name_variant USING gin (skel gin_trgm_ops)",
+    "ALTER TABLE name_variant ADD COLUMN words_tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, words)) STORED",
+    "CREATE INDEX ix_name_variant_words_tsv ON name_variant USING gin (words_tsv)",
     "ALTER TABLE search_doc ADD COLUMN tsv tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED",
     "CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)",
@@ -80,6 +92,7 @@ def upgrade() -> None:
         sa.Column("scheme", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("skel", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("words", sa.Text(), nullable=False),
         sa.CheckConstraint(_ONE_OWNER, name=op.f("ck_name_variant_one_owner")),
         sa.ForeignKeyConstraint(
             ["organization_id"],
@@ -171,6 +184,7 @@ def downgrade() -> None:
             for suffix in ("ai", "ad", "au"):
                 op.execute(f"DROP TRIGGER IF EXISTS {name}_{suffix}")
             op.execute(f"DROP TABLE IF EXISTS {name}_fts")
+        op.execute("DROP TABLE IF EXISTS name_variant_words")
     with op.batch_alter_table("mention", schema=None) as batch_op:
         batch_op.drop_index("ix_mention_person_id")
         batch_op.drop_index("ix_mention_organization_id")
