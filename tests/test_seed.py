@@ -51,7 +51,7 @@ ROW_COUNTS = {
     "annotation_flag": 0,
     # Derived search rows: every spelling of the 16 persons and organisations (curated forms,
     # display names, iuliia romanisations), one document per entity, and the essay's mentions.
-    "name_variant": 167,
+    "name_variant": 166,
     "search_doc": 53,
     "mention": 31,
 }

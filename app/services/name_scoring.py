@@ -48,15 +48,16 @@ class QueryName:
 def parse_query(text: str) -> QueryName:
     """The words of a name as typed. A lone lowercase letter is a preposition or
     conjunction ("с Мишустиным", "a"), not an initial, and is left out; a word repeated in
-    another spelling ("Путин Putin") counts once."""
+    another spelling or case ("Путин Putin", "Kudrin Кудрина") counts once."""
     kept: list[terms.Word] = []
     seen: set[str] = set()
     for word in terms.words(text):
-        if len(word.surface) == 1 and not word.surface.isupper():
+        if len(word.surface) == 1 and word.surface.isalpha() and word.surface.islower():
             continue
-        if word.skel in seen:
+        alternatives = name_skels(word.surface)
+        if alternatives & seen:
             continue
-        seen.add(word.skel)
+        seen |= alternatives
         kept.append(word)
     words = tuple(kept)
     return QueryName(

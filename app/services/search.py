@@ -148,8 +148,7 @@ def _doc_hits(session: Session, keys: list[str], types: Sequence[str]) -> list[_
     return hits
 
 
-def ranked(session: Session, q: str, types: Sequence[str]) -> list[_Hit]:
-    query = name_scoring.parse_query(q)
+def ranked(session: Session, query: name_scoring.QueryName, types: Sequence[str]) -> list[_Hit]:
     if not query.words:
         return []
     keys = [w.key for w in query.words]
@@ -182,7 +181,8 @@ def search(
     session: Session, *, q: str, types: Sequence[str], limit: int, cursor: str | None
 ) -> tuple[list[SearchHit], str | None]:
     filters: dict[str, Any] = {"q": q, "types": sorted(types)}
-    hits = ranked(session, q, types)
+    query = name_scoring.parse_query(q)
+    hits = ranked(session, query, types)
     if cursor is not None:
         after = tuple(decode_cursor(cursor, SEARCH, filters))
         after_key = (-after[0], after[1], after[2])
@@ -192,7 +192,7 @@ def search(
     if more:
         last = page[-1].sort_key()
         next_cursor = encode_cursor(SEARCH, [-last[0], last[1], last[2]], filters)
-    return _present(session, page, [w.key for w in terms.words(q)]), next_cursor
+    return _present(session, page, [w.key for w in query.words]), next_cursor
 
 
 # -- presenting a page ------------------------------------------------------------------
@@ -340,12 +340,13 @@ def match(
             agreement = birth_agreement(query.birth_date, births.get(entity_id))
             features["birth_date"] = agreement
             if agreement is not None:
-                total = min(1.0, max(0.0, total + BIRTH_ADJUSTMENT[agreement]))
+                total += BIRTH_ADJUSTMENT[agreement]
         if query.organization and kind == "person":
             org = _organization_similarity(session, query.organization, entity_id)
             features["organization"] = org
             if org is not None:
-                total = min(1.0, max(0.0, total + 0.2 * (org - 0.5)))
+                total += 0.2 * (org - 0.5)
+        total = min(1.0, max(0.0, total))
         out.append(
             (
                 round(total, 4),

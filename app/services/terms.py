@@ -213,7 +213,10 @@ def transliterations(name: str) -> list[tuple[str, str]]:
     seen: set[str] = set()
     out = []
     for scheme, schema in TRANSLITERATIONS:
-        latin = schema.translate(name)
+        # Some schemes leave ё as it is; ë is what BGN/PCGN and the ISO family write for it.
+        latin = schema.translate(name).replace("ё", "ë").replace("Ё", "Ë")
+        if is_cyrillic(latin):
+            continue
         if latin not in seen:
             seen.add(latin)
             out.append((scheme, latin))

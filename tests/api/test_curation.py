@@ -63,6 +63,7 @@ def test_create_person(client: TestClient, keys: Keys) -> None:
         "id": "sergei-lavrov",
         "name": "Sergei Lavrov",
         "description": "Minister of Foreign Affairs of the Russian Federation.",
+        "birth_date": None,
         "names": LAVROV_NAMES,
         "identifiers": [
             {
@@ -527,3 +528,29 @@ def test_unknown_records_are_404(client: TestClient, keys: Keys) -> None:
             "'no-such-",
         )
         problem(client.delete(path, headers=with_etag(keys, "*")), 404, "'no-such-")
+
+
+def test_birth_date_is_curated_and_checked(client: TestClient, keys: Keys) -> None:
+    assert client.get("/v1/persons/elvira-nabiullina").json()["birth_date"] == "1963-10-29"
+    assert client.get("/v1/persons/boris-bondarev").json()["birth_date"] is None
+    body = created(
+        client.post(
+            "/v1/persons", json={**LAVROV, "birth_date": "1950-03-21"}, headers=keys[CURATOR]
+        ),
+        "/v1/persons",
+    )
+    assert body["birth_date"] == "1950-03-21"
+    for bad in ("1849-12-31", "2999-01-01", "1950-02-30", "21.03.1950"):
+        response = client.patch(
+            "/v1/persons/sergei-lavrov",
+            json={"birth_date": bad},
+            headers=with_etag(keys, etag(client, "/v1/persons/sergei-lavrov")),
+        )
+        problem(response, 422, "birth_date")
+    tag = etag(client, "/v1/persons/sergei-lavrov")
+    cleared = client.patch(
+        "/v1/persons/sergei-lavrov", json={"birth_date": None}, headers=with_etag(keys, tag)
+    )
+    assert cleared.status_code == 200
+    assert (cleared.json()["birth_date"], cleared.json()["version"]) == (None, 2)
+    assert changes(client, "person", "sergei-lavrov") == [("create", 1), ("update", 2)]

@@ -150,6 +150,7 @@ def test_get_person_matches_the_seed(client: TestClient, subtests: pytest.Subtes
                 "id",
                 "name",
                 "description",
+                "birth_date",
                 "names",
                 "identifiers",
                 "roles",
@@ -162,6 +163,9 @@ def test_get_person_matches_the_seed(client: TestClient, subtests: pytest.Subtes
             assert body["id"] == person_id
             assert body["name"] == seeded["name"]
             assert body["description"] == seeded["description"]
+            # TOML dates load as datetime.date; the API writes ISO 8601.
+            born = seeded.get("birth_date")
+            assert body["birth_date"] == (born.isoformat() if born else None)
             assert body["names"] == name_forms(seeded)
             assert body["version"] == 1
             assert [(i["scheme"], i["value"]) for i in body["identifiers"]] == sorted(
