@@ -939,19 +939,19 @@ class PostgresWriter(Writer):
             )
         )
         for name, _ in self.indexes:
-            c.execute(f'DROP INDEX "{name}"')  # type: ignore[arg-type]
+            c.execute(f'DROP INDEX "{name}"')
         try:
             c.execute("SET session_replication_role = replica")
         except Exception:  # not a superuser: foreign keys are checked, the load is slower
             c.rollback()
             for name, _ in self.indexes:
-                c.execute(f'DROP INDEX IF EXISTS "{name}"')  # type: ignore[arg-type]
+                c.execute(f'DROP INDEX IF EXISTS "{name}"')
 
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         cols = ", ".join(f'"{c}"' for c in columns)
         with (
             self.conn.cursor() as cur,
-            cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy,  # type: ignore[arg-type]
+            cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy,
         ):
             for row in rows:
                 copy.write_row(row)
@@ -962,13 +962,13 @@ class PostgresWriter(Writer):
         c.execute("SET maintenance_work_mem = '1GB'")
         for name, definition in self.indexes:
             started = time.perf_counter()
-            c.execute(definition)  # type: ignore[arg-type]
+            c.execute(definition)
             log(f"  index {name} in {time.perf_counter() - started:.1f} s")
         c.commit()
         c.autocommit = True
         started = time.perf_counter()
         for table in self.TABLES:
-            c.execute(f'VACUUM (ANALYZE) "{table}"')  # type: ignore[arg-type]
+            c.execute(f'VACUUM (ANALYZE) "{table}"')
         log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
 
     def size_bytes(self) -> int:
@@ -1127,13 +1127,16 @@ def generate(
     now = writer.ts(CREATED)
     counts: dict[str, int] = {}
 
-    def put(table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+    def put(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         writer.insert(table, columns, rows)
         counts[table] = counts.get(table, 0) + len(rows)
 
     # Persons and organisations, their names and their search rows.
     t = time.perf_counter()
-    person_rows, form_rows, variant_rows, doc_rows = [], [], [], []
+    person_rows: list[tuple[Any, ...]] = []
+    form_rows: list[tuple[Any, ...]] = []
+    variant_rows: list[tuple[Any, ...]] = []
+    doc_rows: list[tuple[Any, ...]] = []
     variant_fields: tuple[str, ...] = ()
     # Persons carry a birth date where the schema has the column (about 70% of them).
     with_birth = "birth_date" in table_columns(url, "person")
@@ -1171,13 +1174,13 @@ def generate(
     put("name_form", FORM_COLS, form_rows)
     put("name_variant", VARIANT_OWNER_COLS + variant_fields, variant_rows)
     put("search_doc", DOC_COLS, doc_rows)
-    role_rows = []
+    role_rows: list[tuple[Any, ...]] = []
     for p in gen.persons:
         for o in p.orgs:
             title, kind = gen.rng.choice(ROLE_TITLES)
             status = gen.rng.choice(ROLE_STATUSES)
-            start = dt.date(gen.rng.randint(1995, 2024), 1, 1)
-            end = dt.date(min(2025, start.year + gen.rng.randint(1, 8)), 1, 1)
+            began = dt.date(gen.rng.randint(1995, 2024), 1, 1)
+            ended = dt.date(min(2025, began.year + gen.rng.randint(1, 8)), 1, 1)
             role_rows.append(
                 (
                     opaque_id("rol_", len(role_rows), seed, chars=10),
@@ -1186,9 +1189,9 @@ def generate(
                     title,
                     kind,
                     status,
-                    writer.day(start),
+                    writer.day(began),
                     "year",
-                    writer.day(end) if status == "former" else None,
+                    writer.day(ended) if status == "former" else None,
                     "year" if status == "former" else None,
                     None,
                     now,

@@ -21,7 +21,10 @@ BACKEND_OBJECTS = frozenset(
         "search_doc_fts",
         "search_doc.tsv",
         "name_variant.words_tsv",
-        "ix_search_doc_tsv",
+        "ix_search_doc_tsv_claim",
+        "ix_search_doc_tsv_source",
+        "ix_search_doc_tsv_person",
+        "ix_search_doc_tsv_organization",
         "ix_name_variant_skel_trgm",
         "ix_name_variant_words_tsv",
     }

@@ -20,7 +20,7 @@ Scores, in [0, 1]:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel
@@ -43,6 +43,11 @@ class QueryName:
     folded: tuple[str, ...]
     alternatives: tuple[frozenset[str], ...]
     skel: str
+    # Scores by what they depend on (each word's skeletons, the whole skeleton, the script):
+    # a person's many spellings share a few skeletons, so most are scored once per query.
+    memo: dict[tuple[object, ...], NameScore] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def parse_query(text: str) -> QueryName:
@@ -87,6 +92,11 @@ def _variant_folded(variant: str) -> tuple[str, ...]:
     return tuple(terms.fold(w.surface) for w in terms.words(variant))
 
 
+@lru_cache(maxsize=100_000)
+def _variant_shape(variant: str) -> tuple[tuple[frozenset[str], ...], bool]:
+    return tuple(skels for _, skels in _variant_words(variant)), terms.is_cyrillic(variant)
+
+
 def _word_similarity(query: frozenset[str], known: frozenset[str], initial: bool) -> float:
     if initial:
         # "A." for Alexei: an initial agrees with a word it begins.
@@ -101,7 +111,18 @@ def score(query: QueryName, variant: str, variant_key: str, variant_skel: str) -
         return NameScore(0.0, "none")
     if query.folded == _variant_folded(variant):
         return NameScore(1.0, "exact", list(range(len(_variant_words(variant)))))
-    known = _variant_words(variant)
+    shape = _variant_shape(variant)
+    memo_key = (shape, variant_skel)
+    if (hit := query.memo.get(memo_key)) is not None:
+        return replace(hit, matched_words=list(hit.matched_words))
+    result = _score_shape(query, shape[0], shape[1], variant_skel)
+    query.memo[memo_key] = result
+    return replace(result, matched_words=list(result.matched_words))
+
+
+def _score_shape(
+    query: QueryName, known: tuple[frozenset[str], ...], cyrillic: bool, variant_skel: str
+) -> NameScore:
     if not known:
         return NameScore(0.0, "none")
     used: set[int] = set()
@@ -109,7 +130,7 @@ def score(query: QueryName, variant: str, variant_key: str, variant_skel: str) -
     for word, alts in zip(query.words, query.alternatives, strict=True):
         initial = len(word.surface) == 1
         best, best_j = 0.0, -1
-        for j, (_, skels) in enumerate(known):
+        for j, skels in enumerate(known):
             if j in used:
                 continue
             s = _word_similarity(alts, skels, initial)
@@ -130,16 +151,11 @@ def score(query: QueryName, variant: str, variant_key: str, variant_skel: str) -
     matched = sorted(used)
     if len(sims) == len(known):
         if mean == 1.0:
-            return NameScore(SAME_NAME, _same_name_method(query, variant), matched)
+            same = "inflected_form" if cyrillic and terms.is_cyrillic(query.text) else None
+            return NameScore(SAME_NAME, same or "transliteration", matched)
         return NameScore(round(mean * SAME_NAME, 4), "fuzzy", matched)
     share = len(sims) / len(known)
     value = mean * (0.75 + 0.25 * share)
     if len(known) - 1 not in used:
         value *= 0.85
     return NameScore(round(value, 4), "part_of_name", matched)
-
-
-def _same_name_method(query: QueryName, variant: str) -> str:
-    if terms.is_cyrillic(query.text) and terms.is_cyrillic(variant):
-        return "inflected_form"
-    return "transliteration"

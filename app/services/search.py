@@ -5,13 +5,15 @@ same way on every database:
 - persons and organisations by their best-matching spelling (app/services/name_scoring.py),
   or, at most 0.72, by the words of their description;
 - claims (quote and statement) and sources (title and text) hold every word of the query
-  (Russian words in any case): 0.5, plus 0.2 if the words stand together in the query's
+  (Russian words in any case; common words such as "the" or "не" are not required unless the
+  query has nothing else): 0.5, plus 0.2 if the words stand together in the query's
   order, plus up to 0.1 for a short record (the words are more of what it says). At most
   0.8, so a name found by its surname alone (0.875) comes before the claims that use it.
 Ties go to persons, organisations, claims, sources in that order, then to the smaller id.
 
-A term found in more records than `DOC_CANDIDATES` is ranked among the first that many (by
-insertion order) of each type: add a word to narrow it.
+A term found in more records of a type than `DOC_CANDIDATES` allows (300 claims, 100
+sources, persons or organisations) is ranked among the first that many found: add a word to
+narrow it.
 """
 
 from __future__ import annotations
@@ -26,20 +28,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.models import Claim, NameVariant, Organization, Person, Role, Source
+from app.models import Claim, NameVariant, Organization, Person, Role, SearchDoc, Source
 from app.models.search_api import Highlight, MatchCandidate, MatchQuery, SearchHit
 from app.pagination import Keyset, decode_cursor, encode_cursor
 from app.services import name_scoring, terms
-from app.services.search_backend import VariantRow, backend_for, name_candidates
+from app.services.search_backend import DocMatch, VariantRow, backend_for, name_candidates
 
 TYPES = ("person", "organization", "claim", "source")
 NAME_CANDIDATES = 200
-DOC_CANDIDATES = 500
+# Candidates fetched per document type, with their terms: a source's terms run to thousands
+# of words, so fewer of them.
+DOC_CANDIDATES = {"claim": 300, "source": 100, "person": 100, "organization": 100}
 # Below this a name is not offered as a search result (it still counts in /match, which
 # reports every candidate's score).
 NAME_FLOOR = 0.6
 DESCRIPTION_WEIGHT = 0.9
 SNIPPET_CHARS = 240
+# Longer source texts are highlighted from their stored keys (see _long_text_highlight).
+LONG_TEXT = 2000
 _SCALE = 10_000
 _ORIGIN_ORDER = {"form": 0, "display": 1, "transliteration": 2}
 SEARCH = Keyset("search", (), (int, int, str), lambda hit: hit)
@@ -53,6 +59,7 @@ class _Hit:
     matched_by: list[str]
     variant: VariantRow | None = None
     name_words: list[int] | None = None
+    doc_terms: str | None = None
 
     def sort_key(self) -> tuple[int, int, str]:
         return (-round(self.score * _SCALE), TYPES.index(self.type), self.id)
@@ -69,7 +76,11 @@ def best_names(
 ) -> dict[tuple[str, str], tuple[name_scoring.NameScore, VariantRow]]:
     """Every candidate entity of the wanted types with its best-scoring spelling."""
     rows = name_candidates(
-        session, key=query.key, alternatives=list(query.alternatives), limit=NAME_CANDIDATES
+        session,
+        key=query.key,
+        alternatives=list(query.alternatives),
+        typed=[None if w.key in terms.STOPWORDS else w.skel for w in query.words],
+        limit=NAME_CANDIDATES,
     )
     typed = {terms.fold(w.surface) for w in query.words}
     cyrillic = terms.is_cyrillic(query.text)
@@ -82,8 +93,14 @@ def best_names(
         if scored.score <= 0:
             continue
         current = best.get(owner)
-        if current is None or _preference(typed, cyrillic, scored, row) < _preference(
-            typed, cyrillic, *current
+        if (
+            current is None
+            or scored.score > current[0].score
+            or (
+                scored.score == current[0].score
+                and _preference(typed, cyrillic, scored, row)
+                < _preference(typed, cyrillic, *current)
+            )
         ):
             best[owner] = (scored, row)
     return best
@@ -125,26 +142,31 @@ def _why_name(scored: name_scoring.NameScore, row: VariantRow) -> str:
     return f"query {how} {row.variant!r} ({origin}): {scored.method}"
 
 
-def _doc_score(keys: list[str], doc_terms: str) -> tuple[float, list[str]]:
-    # String operations, not word lists: a source's terms run to thousands of words.
-    phrase = f" {' '.join(keys)} " in f" {doc_terms} "
-    brevity = min(1.0, 20 / (doc_terms.count(" ") + 1))
+def _doc_score(keys: list[str], doc: DocMatch) -> tuple[float, list[str]]:
+    brevity = min(1.0, 20 / max(doc.words, 1))
     why = ["has every word of the query"]
-    if phrase and len(keys) > 1:
+    if doc.phrase and len(keys) > 1:
         why.append("as a phrase")
-    return round(0.5 + (0.2 if phrase else 0.0) + 0.1 * brevity, 4), why
+    return round(0.5 + (0.2 if doc.phrase else 0.0) + 0.1 * brevity, 4), why
 
 
 def _doc_hits(session: Session, keys: list[str], types: Sequence[str]) -> list[_Hit]:
     backend = backend_for(session)
     hits = []
+    required = [k for k in keys if k not in terms.STOPWORDS] or keys
+    skipped = [k for k in keys if k not in required]
+    phrase = f" {' '.join(keys)} "
     for doc_type in types:
-        for entity_id, doc_terms in backend.doc_matches(session, doc_type, keys, DOC_CANDIDATES):
-            value, why = _doc_score(keys, doc_terms)
+        for doc in backend.doc_matches(
+            session, doc_type, required, phrase, DOC_CANDIDATES[doc_type]
+        ):
+            value, why = _doc_score(keys, doc)
+            if skipped:
+                why[0] += f" (common words not required: {', '.join(skipped)})"
             if doc_type in ("person", "organization"):
                 value = round(value * DESCRIPTION_WEIGHT, 4)
                 why = [f"description {w}" for w in why]
-            hits.append(_Hit(doc_type, entity_id, value, why))
+            hits.append(_Hit(doc_type, doc.entity_id, value, why))
     return hits
 
 
@@ -198,10 +220,6 @@ def search(
 # -- presenting a page ------------------------------------------------------------------
 
 
-def _spans(text: str, keys: set[str]) -> list[tuple[int, int]]:
-    return [(w.start, w.end) for w in terms.words(text) if w.key in keys]
-
-
 def _highlight(
     field: str, text: str, spans: list[tuple[int, int]], focus: int | None = None
 ) -> Highlight:
@@ -236,6 +254,19 @@ def _present(session: Session, page: list[_Hit], keys: list[str]) -> list[Search
         for t, ids in wanted.items()
         for row in session.scalars(select(models[t]).where(col(models[t].id).in_(ids)))
     }
+    if wanted.get("source"):
+        # A long text's stored keys place its snippet without analysing the whole text.
+        source_terms = dict(
+            session.execute(
+                select(col(SearchDoc.entity_id), col(SearchDoc.terms)).where(
+                    col(SearchDoc.entity_type) == "source",
+                    col(SearchDoc.entity_id).in_(wanted["source"]),
+                )
+            ).all()
+        )
+        for hit in page:
+            if hit.type == "source":
+                hit.doc_terms = source_terms.get(hit.id)
     out = []
     for hit in page:
         row = rows.get((hit.type, hit.id))
@@ -276,15 +307,24 @@ def _hit_highlight(hit: _Hit, row: Any, ordered: list[str]) -> Highlight | None:
         fields = [("title", row.title), ("text", row.text)]
     else:
         fields = [("description", row.description)]
+    if hit.type == "source" and row.text and hit.doc_terms and len(row.text) > LONG_TEXT:
+        title_words = len(terms.words(row.title))
+        if not set(hit.doc_terms.split()[:title_words]) & keys:
+            found = _long_text_highlight(row.text, hit.doc_terms.split()[title_words:], ordered)
+            if found is not None:
+                return found
     for field, text in fields:
-        if text and (spans := _spans(text, keys)):
-            return _highlight(field, text, spans, _phrase_start(text, ordered))
+        if not text:
+            continue
+        words = terms.words(text)
+        spans = [(w.start, w.end) for w in words if w.key in keys]
+        if spans:
+            return _highlight(field, text, spans, _phrase_start(words, ordered))
     return None
 
 
-def _phrase_start(text: str, ordered: list[str]) -> int | None:
+def _phrase_start(words: list[terms.Word], ordered: list[str]) -> int | None:
     """Where the query's words first stand together in its order, if they do."""
-    words = terms.words(text)
     n = len(ordered)
     for i in range(len(words) - n + 1):
         if [w.key for w in words[i : i + n]] == ordered:
@@ -292,28 +332,65 @@ def _phrase_start(text: str, ordered: list[str]) -> int | None:
     return None
 
 
+def _long_text_highlight(text: str, text_keys: list[str], ordered: list[str]) -> Highlight | None:
+    """The highlight of a long source text, analysing only the words around the snippet: the
+    stored keys say which word to centre on. None (analyse it all) if they disagree with the
+    text."""
+    keys = set(ordered)
+    n = len(ordered)
+    focus = next(
+        (i for i in range(len(text_keys) - n + 1) if text_keys[i : i + n] == ordered), None
+    )
+    if focus is None:
+        focus = next((i for i, k in enumerate(text_keys) if k in keys), None)
+    if focus is None:
+        return None
+    start = terms.nth_word_start(text, focus)
+    if start is None:
+        return None
+    lo = max(0, start - SNIPPET_CHARS)
+    window = [
+        (w.start + lo, w.end + lo, w.key)
+        for w in terms.words(text[lo : start + 2 * SNIPPET_CHARS])
+        # A word cut by the window's edge is not a word of the text.
+        if w.start > 0 or lo == 0
+    ]
+    if not any(s == start and k == text_keys[focus] for s, _, k in window):
+        return None
+    spans = [(s, e) for s, e, k in window if k in keys]
+    return _highlight("text", text, spans, start)
+
+
 # -- matching by example ----------------------------------------------------------------
 
 
-def _organization_similarity(session: Session, org_query: str, person_id: str) -> float | None:
-    """How well the query's organisation names one the person holds or held a role at; None
-    if no role of theirs names an organisation."""
-    org_ids = list(
-        session.scalars(
-            select(col(Role.organization_id)).where(
-                col(Role.person_id) == person_id, col(Role.organization_id).is_not(None)
+def _organization_similarities(
+    session: Session, org_query: str, person_ids: list[str]
+) -> dict[str, float | None]:
+    """Per person, how well the query's organisation names one they hold or held a role at;
+    None if no role of theirs names an organisation. Two queries for all the candidates."""
+    held: dict[str, set[str]] = defaultdict(set)
+    if person_ids:
+        for person_id, org_id in session.execute(
+            select(col(Role.person_id), col(Role.organization_id)).where(
+                col(Role.person_id).in_(person_ids), col(Role.organization_id).is_not(None)
             )
-        )
-    )
-    if not org_ids:
-        return None
+        ):
+            held[person_id].add(org_id)
+    orgs = sorted(set().union(*held.values())) if held else []
     query = name_scoring.parse_query(org_query)
-    variants = session.execute(
-        select(col(NameVariant.variant), col(NameVariant.key), col(NameVariant.skel)).where(
-            col(NameVariant.organization_id).in_(org_ids)
-        )
-    )
-    return max((name_scoring.score(query, v, k, s).score for v, k, s in variants), default=0.0)
+    best: dict[str, float] = defaultdict(float)
+    if orgs:
+        for org_id, v, k, s in session.execute(
+            select(
+                col(NameVariant.organization_id),
+                col(NameVariant.variant),
+                col(NameVariant.key),
+                col(NameVariant.skel),
+            ).where(col(NameVariant.organization_id).in_(orgs))
+        ):
+            best[org_id] = max(best[org_id], name_scoring.score(query, v, k, s).score)
+    return {pid: (max(best[o] for o in held[pid]) if held.get(pid) else None) for pid in person_ids}
 
 
 def match(
@@ -328,9 +405,18 @@ def match(
     kind = query.type.value
     out = []
     candidates = best_names(session, parsed, [kind])
-    births = (
-        _birth_dates(session, [entity_id for _, entity_id in candidates])
-        if query.birth_date is not None and kind == "person"
+    ids = [entity_id for _, entity_id in candidates]
+    births = _birth_dates(session, ids) if query.birth_date is not None and kind == "person" else {}
+    # A candidate can gain at most `up` and the limit-th best lose at most `down`: one
+    # further below than up + down cannot reach the answer, and is not worth the lookups.
+    up = (0.1 if query.organization else 0.0) + (0.05 if query.birth_date else 0.0)
+    down = (0.1 if query.organization else 0.0) + (0.3 if query.birth_date else 0.0)
+    by_name = sorted((scored.score for scored, _ in candidates.values()), reverse=True)
+    floor = by_name[limit - 1] - up - down if len(by_name) > limit else -1.0
+    contenders = [eid for (_, eid), (scored, _) in candidates.items() if scored.score >= floor]
+    orgs = (
+        _organization_similarities(session, query.organization, contenders)
+        if query.organization and kind == "person"
         else {}
     )
     for (_, entity_id), (scored, row) in candidates.items():
@@ -342,7 +428,9 @@ def match(
             if agreement is not None:
                 total += BIRTH_ADJUSTMENT[agreement]
         if query.organization and kind == "person":
-            org = _organization_similarity(session, query.organization, entity_id)
+            if entity_id not in orgs:
+                continue  # out of reach of the answer (see `floor` above)
+            org = orgs[entity_id]
             features["organization"] = org
             if org is not None:
                 total += 0.2 * (org - 0.5)

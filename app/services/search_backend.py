@@ -1,12 +1,13 @@
 """The database half of search: finding candidates fast. One interface, two implementations.
 
 - SQLite: FTS5. A spelling's known word forms sit in a unicode61 table (exact words, rarer
-  and more of them first by bm25); its skeleton sits in a trigram table, so a query word no
-  spelling has is still found by the three-letter pieces it shares (typos); documents' terms
-  sit in a unicode61 table with their type as a column.
+  and more of them first by bm25); its skeleton sits in a trigram table, which finds any
+  string of three or more letters inside it, so a query word no spelling has is still found
+  by a piece of it (typos); documents' terms sit in a unicode61 table with their type as a
+  column.
 - PostgreSQL: tsvector columns ('simple' configuration) with GIN indexes for the word forms
-  (ranked by ts_rank) and the documents, and pg_trgm's word similarity (GIN-indexed `<%`)
-  over skeletons for the typo fallback.
+  (ranked by ts_rank) and the documents (one partial index per type), and pg_trgm's GIN
+  index over skeletons serving `LIKE '%piece%'` for the typo fallback.
 
 Both index exactly the rows app/services/search_index.py writes, and both only propose
 candidates: scoring and ranking happen in Python (app/services/search.py), identically for
@@ -37,14 +38,29 @@ class VariantRow:
 _VARIANT_COLUMNS = (
     "v.person_id, v.organization_id, v.variant, v.origin, v.scheme, v.key, v.skel, v.words"
 )
-# Trigram pieces sent to SQLite per query: enough for a long name, bounded for a huge query.
-_MAX_TRIGRAMS = 64
-# Word similarity PostgreSQL asks of a fuzzy candidate; lower than pg_trgm's 0.6 default so a
-# typo in a short surname still proposes it (the Python score decides).
-_PG_WORD_SIMILARITY = "0.4"
+# A piece of a word held by more spellings than this says nothing about a misspelt name.
+_COMMON_PIECE = 1000
 # Document types are a fixed set, written into the SQL as literals so PostgreSQL can plan
 # for the type at hand.
 _DOC_TYPES = frozenset({"person", "organization", "claim", "source"})
+
+
+@dataclass(frozen=True, slots=True)
+class DocMatch:
+    """A document holding every required key: how many words it has, and whether the
+    query's words stand together in it (worked out by the database, so a long source's
+    terms never travel)."""
+
+    entity_id: str
+    words: int
+    phrase: bool
+
+
+# The same two measures on both backends: spaces + 1 words; the phrase, space-delimited.
+_DOC_MEASURES = (
+    "length(d.terms) - length(replace(d.terms, ' ', '')) + 1, "
+    "{position}(' ' || d.terms || ' ', :phrase) > 0"
+)
 
 
 class SearchBackend(Protocol):
@@ -54,13 +70,13 @@ class SearchBackend(Protocol):
         self, session: Session, words: list[str], limit: int
     ) -> list[VariantRow]: ...
 
-    def variants_by_trigrams(
+    def variants_by_pieces(
         self, session: Session, words: list[str], limit: int
     ) -> list[VariantRow]: ...
 
     def doc_matches(
-        self, session: Session, entity_type: str, keys: list[str], limit: int
-    ) -> list[tuple[str, str]]: ...
+        self, session: Session, entity_type: str, keys: list[str], phrase: str, limit: int
+    ) -> list[DocMatch]: ...
 
     def doc_ids_with_any(
         self, session: Session, entity_type: str, words: list[str]
@@ -68,30 +84,46 @@ class SearchBackend(Protocol):
 
 
 def name_candidates(
-    session: Session, *, key: str, alternatives: list[frozenset[str]], limit: int
+    session: Session,
+    *,
+    key: str,
+    alternatives: list[frozenset[str]],
+    typed: list[str | None],
+    limit: int,
 ) -> list[VariantRow]:
     """Spellings worth scoring for a name: the exact spelling; spellings sharing a word with
     it (in any of its known forms), those sharing more and rarer words first; and, for a
-    query word no spelling has, spellings with a similar word (typos, rarer
-    transliterations)."""
+    query word no spelling has, spellings holding a piece of it (typos, rarer
+    transliterations). `typed` is each word's skeleton as typed, or None for a word not
+    worth a fuzzy look (a common word such as "the")."""
     backend = backend_for(session)
     rows = backend.variants_by_key(session, key, limit)
     everything = sorted({w for alts in alternatives for w in alts})
     if everything:
         rows += backend.variants_by_words(session, everything, limit)
     known = {w for row in rows for w in row.words.split()}
-    unmatched = sorted({max(alts, key=len) for alts in alternatives if alts and not alts & known})
+    unmatched = sorted(
+        {
+            word
+            for alts, word in zip(alternatives, typed, strict=True)
+            if word is not None and len(word) >= 3 and not alts & known
+        }
+    )
     if unmatched:
-        rows += backend.variants_by_trigrams(session, unmatched, limit)
+        rows += backend.variants_by_pieces(session, unmatched, limit)
     return rows
 
 
-def _trigrams(words: list[str]) -> list[str]:
-    out: dict[str, None] = {}
-    for word in words:
-        for i in range(len(word) - 2):
-            out[word[i : i + 3]] = None
-    return list(out)[:_MAX_TRIGRAMS]
+def fuzzy_pieces(word: str) -> list[str]:
+    """Pieces of a word that a misspelling of it still holds: its start, middle and end,
+    five letters each (four for a word under eleven letters; the word itself under six).
+    One typo spoils at most one piece of a long word, and a piece is far more telling than a
+    single shared trigram such as "ser" or "ova"."""
+    size = 5 if len(word) >= 11 else 4 if len(word) >= 6 else len(word)
+    if len(word) <= size:
+        return [word]
+    middle = (len(word) - size) // 2
+    return list(dict.fromkeys([word[:size], word[middle : middle + size], word[-size:]]))
 
 
 def _fts_string(token: str) -> str:
@@ -128,35 +160,56 @@ class SqliteSearch:
             {"q": " OR ".join(_fts_string(w) for w in words), "limit": limit},
         )
 
-    def variants_by_trigrams(
+    def variants_by_pieces(
         self, session: Session, words: list[str], limit: int
     ) -> list[VariantRow]:
-        grams = _trigrams([w for w in words if len(w) >= 3])
-        if not grams:
+        pieces = [
+            piece
+            for word in words
+            for piece in fuzzy_pieces(word)
+            if self._few_hold(session, piece)
+        ]
+        if not pieces:
             return []
+        # The trigram tokenizer matches a quoted string of three or more letters anywhere.
         return _variants(
             session,
             f"SELECT {_VARIANT_COLUMNS} FROM ("
             "SELECT rowid AS id, rank FROM name_variant_fts "
             "WHERE name_variant_fts MATCH :q ORDER BY rank LIMIT :limit"
             ") m JOIN name_variant v ON v.id = m.id ORDER BY m.rank, v.id",
-            {"q": " OR ".join(_fts_string(g) for g in grams), "limit": limit},
+            {"q": " OR ".join(_fts_string(piece) for piece in pieces), "limit": limit},
         )
 
+    @staticmethod
+    def _few_hold(session: Session, piece: str) -> bool:
+        """Whether few enough spellings hold this piece to rank them: "ovich" (every
+        patronymic) would cost tens of milliseconds of bm25 for nothing. The probe stops at
+        the cap, so it is cheap either way."""
+        found = session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT rowid FROM name_variant_fts "
+                "WHERE name_variant_fts MATCH :q LIMIT :cap)"
+            ),
+            {"q": _fts_string(piece), "cap": _COMMON_PIECE + 1},
+        ).scalar_one()
+        return int(found) <= _COMMON_PIECE
+
     def doc_matches(
-        self, session: Session, entity_type: str, keys: list[str], limit: int
-    ) -> list[tuple[str, str]]:
+        self, session: Session, entity_type: str, keys: list[str], phrase: str, limit: int
+    ) -> list[DocMatch]:
         wanted = " ".join(_fts_string(k) for k in keys)
         match = f"entity_type : {_fts_string(_doc_type(entity_type))} AND terms : ({wanted})"
+        measures = _DOC_MEASURES.format(position="instr")
         return [
-            (entity_id, terms)
-            for entity_id, terms in session.execute(
+            DocMatch(entity_id, int(words), bool(together))
+            for entity_id, words, together in session.execute(
                 text(
-                    "SELECT d.entity_id, d.terms FROM (SELECT rowid AS id FROM search_doc_fts "
-                    "WHERE search_doc_fts MATCH :q LIMIT :limit) m "
+                    f"SELECT d.entity_id, {measures} FROM (SELECT rowid AS id "
+                    "FROM search_doc_fts WHERE search_doc_fts MATCH :q LIMIT :limit) m "
                     "JOIN search_doc d ON d.id = m.id"
                 ),
-                {"q": match, "limit": limit},
+                {"q": match, "limit": limit, "phrase": phrase},
             )
         ]
 
@@ -202,19 +255,22 @@ class PostgresSearch:
             params,
         )
 
-    def variants_by_trigrams(
+    def variants_by_pieces(
         self, session: Session, words: list[str], limit: int
     ) -> list[VariantRow]:
-        words = [w for w in words if len(w) >= 3][:8]
-        if not words:
+        pieces = [
+            piece
+            for word in words
+            for piece in fuzzy_pieces(word)
+            if self._few_hold(session, piece)
+        ]
+        if not pieces:
             return []
-        session.execute(
-            text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-            {"t": _PG_WORD_SIMILARITY},
-        )
-        params: dict[str, Any] = {f"w{i}": w for i, w in enumerate(words)}
+        params: dict[str, Any] = {f"p{i}": f"%{p}%" for i, p in enumerate(pieces)}
+        params |= {f"w{i}": w for i, w in enumerate(words)}
         params["limit"] = limit
-        where = " OR ".join(f":w{i} <% v.skel" for i in range(len(words)))
+        # pg_trgm's GIN index serves LIKE '%piece%'.
+        where = " OR ".join(f"v.skel LIKE :p{i}" for i in range(len(pieces)))
         best = ", ".join(f"word_similarity(:w{i}, v.skel)" for i in range(len(words)))
         order = f"greatest({best})" if len(words) > 1 else best
         return _variants(
@@ -224,20 +280,32 @@ class PostgresSearch:
             params,
         )
 
+    @staticmethod
+    def _few_hold(session: Session, piece: str) -> bool:
+        found = session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM name_variant "
+                "WHERE skel LIKE :p LIMIT :cap) held"
+            ),
+            {"p": f"%{piece}%", "cap": _COMMON_PIECE + 1},
+        ).scalar_one()
+        return int(found) <= _COMMON_PIECE
+
     def doc_matches(
-        self, session: Session, entity_type: str, keys: list[str], limit: int
-    ) -> list[tuple[str, str]]:
+        self, session: Session, entity_type: str, keys: list[str], phrase: str, limit: int
+    ) -> list[DocMatch]:
         # No ORDER BY: the GIN bitmap scan stops fetching rows at the limit.
         kind = _doc_type(entity_type)
+        measures = _DOC_MEASURES.format(position="strpos")
         return [
-            (entity_id, terms)
-            for entity_id, terms in session.execute(
+            DocMatch(entity_id, int(words), bool(together))
+            for entity_id, words, together in session.execute(
                 text(
-                    "SELECT entity_id, terms FROM search_doc "
-                    f"WHERE entity_type = '{kind}' "
-                    "AND tsv @@ plainto_tsquery('simple', :q) LIMIT :limit"
+                    f"SELECT d.entity_id, {measures} FROM search_doc d "
+                    f"WHERE d.entity_type = '{kind}' "
+                    "AND d.tsv @@ plainto_tsquery('simple', :q) LIMIT :limit"
                 ),
-                {"q": " ".join(keys), "limit": limit},
+                {"q": " ".join(keys), "limit": limit, "phrase": phrase},
             )
         ]
 

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import iuliia
 import pymorphy3
@@ -69,6 +70,17 @@ _SKELETON_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(\w)\1+", r"\1"),
     )
 )
+
+
+def _read_stopwords() -> frozenset[str]:
+    text = resources.files("app").joinpath("data/stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+# Words too common to narrow a full-text search (app/data/stopwords.txt).
+STOPWORDS = _read_stopwords()
 
 
 @lru_cache(maxsize=1)
@@ -188,6 +200,19 @@ def words(text: str) -> list[Word]:
         if key:
             out.append(Word(start, end, surface, key))
     return out
+
+
+def nth_word_start(text: str, n: int) -> int | None:
+    """Where the n-th (0-based) word of `words(text)` starts, without analysing the words
+    before it: for placing a snippet in a long text whose keys are already known."""
+    seen = -1
+    for m in _WORD.finditer(text):
+        if m.group() in _PRIMES:
+            continue
+        seen += 1
+        if seen == n:
+            return m.start()
+    return None
 
 
 def keys(text: str) -> list[str]:
