@@ -15,6 +15,8 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # Extra flags for bench/http_bench.py, e.g. BENCH_ARGS='--seconds-c64 30 --tool httpx'.
 BENCH_ARGS ?=
+# Extra flags for bench/search_bench.py, e.g. SEARCH_BENCH_ARGS='--backend sqlite --claims 20000'.
+SEARCH_BENCH_ARGS ?=
 # Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade or LOCK_FLAGS='--upgrade-package fastapi'.
 LOCK_FLAGS ?=
 UV_VERSION ?= 0.13.9
@@ -33,7 +35,7 @@ INSTALL_DEV_STAMP := $(VENV)/.install-dev.stamp
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--python-version 3.11 --python-platform linux --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: help install install-dev run test lint fmt lock bench clean clean-data
+.PHONY: help install install-dev run test lint fmt lock bench bench-search clean clean-data
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -79,6 +81,9 @@ fmt: install-dev ## Apply ruff's fixes and formatting
 
 bench: install-dev ## HTTP load benchmark vs a /livez baseline (PostgreSQL too if ELITEKB_BENCH_POSTGRES_URL is set)
 	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
+
+bench-search: install-dev ## /v1/search and /v1/match latency on a generated KB (10k persons, 1M claims), SQLite and PostgreSQL
+	$(BIN)/python bench/search_bench.py $(SEARCH_BENCH_ARGS)
 
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install uv==$(UV_VERSION)

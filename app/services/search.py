@@ -11,7 +11,7 @@ same way on every database:
   0.8, so a name found by its surname alone (0.875) comes before the claims that use it.
 Ties go to persons, organisations, claims, sources in that order, then to the smaller id.
 
-A term found in more records of a type than `DOC_CANDIDATES` allows (300 claims, 100
+A term found in more records of a type than `DOC_CANDIDATES` allows (200 claims, 50
 sources, persons or organisations) is ranked among the first that many found: add a word to
 narrow it.
 """
@@ -38,7 +38,7 @@ TYPES = ("person", "organization", "claim", "source")
 NAME_CANDIDATES = 200
 # Candidates fetched per document type, with their terms: a source's terms run to thousands
 # of words, so fewer of them.
-DOC_CANDIDATES = {"claim": 300, "source": 100, "person": 100, "organization": 100}
+DOC_CANDIDATES = {"claim": 200, "source": 50, "person": 50, "organization": 50}
 # Below this a name is not offered as a search result (it still counts in /match, which
 # reports every candidate's score).
 NAME_FLOOR = 0.6
@@ -156,10 +156,9 @@ def _doc_hits(session: Session, keys: list[str], types: Sequence[str]) -> list[_
     required = [k for k in keys if k not in terms.STOPWORDS] or keys
     skipped = [k for k in keys if k not in required]
     phrase = f" {' '.join(keys)} "
-    for doc_type in types:
-        for doc in backend.doc_matches(
-            session, doc_type, required, phrase, DOC_CANDIDATES[doc_type]
-        ):
+    found = backend.doc_matches(session, {t: DOC_CANDIDATES[t] for t in types}, required, phrase)
+    for doc_type, docs in found.items():
+        for doc in docs:
             value, why = _doc_score(keys, doc)
             if skipped:
                 why[0] += f" (common words not required: {', '.join(skipped)})"

@@ -39,7 +39,7 @@ _VARIANT_COLUMNS = (
     "v.person_id, v.organization_id, v.variant, v.origin, v.scheme, v.key, v.skel, v.words"
 )
 # A piece of a word held by more spellings than this says nothing about a misspelt name.
-_COMMON_PIECE = 1000
+_COMMON_PIECE = 300
 # Document types are a fixed set, written into the SQL as literals so PostgreSQL can plan
 # for the type at hand.
 _DOC_TYPES = frozenset({"person", "organization", "claim", "source"})
@@ -75,8 +75,8 @@ class SearchBackend(Protocol):
     ) -> list[VariantRow]: ...
 
     def doc_matches(
-        self, session: Session, entity_type: str, keys: list[str], phrase: str, limit: int
-    ) -> list[DocMatch]: ...
+        self, session: Session, limits: dict[str, int], keys: list[str], phrase: str
+    ) -> dict[str, list[DocMatch]]: ...
 
     def doc_ids_with_any(
         self, session: Session, entity_type: str, words: list[str]
@@ -133,6 +133,18 @@ def _fts_string(token: str) -> str:
 
 def _variants(session: Session, sql: str, params: dict[str, Any]) -> list[VariantRow]:
     return [VariantRow(*row) for row in session.execute(text(sql), params)]
+
+
+def _doc_results(
+    session: Session, arms: list[str], params: dict[str, Any], limits: dict[str, int]
+) -> dict[str, list[DocMatch]]:
+    """Run one statement for every wanted type (one round trip), grouped by type."""
+    out: dict[str, list[DocMatch]] = {kind: [] for kind in limits}
+    if not arms:
+        return out
+    for kind, entity_id, words, together in session.execute(text(" UNION ALL ".join(arms)), params):
+        out[kind].append(DocMatch(entity_id, int(words), bool(together)))
+    return out
 
 
 def _doc_type(entity_type: str) -> str:
@@ -196,22 +208,22 @@ class SqliteSearch:
         return int(found) <= _COMMON_PIECE
 
     def doc_matches(
-        self, session: Session, entity_type: str, keys: list[str], phrase: str, limit: int
-    ) -> list[DocMatch]:
+        self, session: Session, limits: dict[str, int], keys: list[str], phrase: str
+    ) -> dict[str, list[DocMatch]]:
         wanted = " ".join(_fts_string(k) for k in keys)
-        match = f"entity_type : {_fts_string(_doc_type(entity_type))} AND terms : ({wanted})"
         measures = _DOC_MEASURES.format(position="instr")
-        return [
-            DocMatch(entity_id, int(words), bool(together))
-            for entity_id, words, together in session.execute(
-                text(
-                    f"SELECT d.entity_id, {measures} FROM (SELECT rowid AS id "
-                    "FROM search_doc_fts WHERE search_doc_fts MATCH :q LIMIT :limit) m "
-                    "JOIN search_doc d ON d.id = m.id"
-                ),
-                {"q": match, "limit": limit, "phrase": phrase},
+        params: dict[str, Any] = {"phrase": phrase}
+        arms = []
+        for kind, limit in limits.items():
+            params[f"q_{_doc_type(kind)}"] = (
+                f"entity_type : {_fts_string(kind)} AND terms : ({wanted})"
             )
-        ]
+            arms.append(
+                f"SELECT '{kind}', d.entity_id, {measures} FROM (SELECT rowid AS id "
+                f"FROM search_doc_fts WHERE search_doc_fts MATCH :q_{kind} "
+                f"LIMIT {int(limit)}) m JOIN search_doc d ON d.id = m.id"
+            )
+        return _doc_results(session, arms, params, limits)
 
     def doc_ids_with_any(self, session: Session, entity_type: str, words: list[str]) -> list[str]:
         wanted = " OR ".join(_fts_string(w) for w in words)
@@ -292,22 +304,17 @@ class PostgresSearch:
         return int(found) <= _COMMON_PIECE
 
     def doc_matches(
-        self, session: Session, entity_type: str, keys: list[str], phrase: str, limit: int
-    ) -> list[DocMatch]:
-        # No ORDER BY: the GIN bitmap scan stops fetching rows at the limit.
-        kind = _doc_type(entity_type)
+        self, session: Session, limits: dict[str, int], keys: list[str], phrase: str
+    ) -> dict[str, list[DocMatch]]:
+        # No ORDER BY: the scan stops fetching rows at each type's limit.
         measures = _DOC_MEASURES.format(position="strpos")
-        return [
-            DocMatch(entity_id, int(words), bool(together))
-            for entity_id, words, together in session.execute(
-                text(
-                    f"SELECT d.entity_id, {measures} FROM search_doc d "
-                    f"WHERE d.entity_type = '{kind}' "
-                    "AND d.tsv @@ plainto_tsquery('simple', :q) LIMIT :limit"
-                ),
-                {"q": " ".join(keys), "limit": limit, "phrase": phrase},
-            )
+        arms = [
+            f"(SELECT '{_doc_type(kind)}', d.entity_id, {measures} FROM search_doc d "
+            f"WHERE d.entity_type = '{kind}' AND d.tsv @@ plainto_tsquery('simple', :q) "
+            f"LIMIT {int(limit)})"
+            for kind, limit in limits.items()
         ]
+        return _doc_results(session, arms, {"q": " ".join(keys), "phrase": phrase}, limits)
 
     def doc_ids_with_any(self, session: Session, entity_type: str, words: list[str]) -> list[str]:
         params: dict[str, Any] = {}
