@@ -29,6 +29,8 @@ db_cli = typer.Typer(help="Schema migrations (Alembic).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+search_cli = typer.Typer(help="The search index.", no_args_is_help=True)
+cli.add_typer(search_cli, name="search")
 
 
 @cli.command()
@@ -242,6 +244,25 @@ def ingest(
     typer.echo(f"{len(files)} file(s): {summary or 'nothing to do'}")
     if statuses.get("invalid") or statuses.get("conflict"):
         raise typer.Exit(1)
+
+
+@search_cli.command("rebuild")
+def search_rebuild() -> None:
+    """Recompute every name variant, search document and mention from the curated data (after
+    an upgrade that changes how names and words are analysed), in one transaction."""
+    from sqlalchemy import func, select
+
+    from app.models import Mention, NameVariant, SearchDoc
+    from app.services.search_index import rebuild
+
+    with _migrated_session() as session:
+        rebuild(session)
+        session.commit()
+        counts = [
+            session.scalar(select(func.count()).select_from(model))
+            for model in (NameVariant, SearchDoc, Mention)
+        ]
+    typer.echo(f"{counts[0]} name variants, {counts[1]} search documents, {counts[2]} mentions")
 
 
 @keys_cli.command("create")

@@ -96,6 +96,12 @@ def test_ingest_folder_rerun_and_conflict(db_url: str, tmp_path: Path) -> None:
     assert "a source 'copy' with another text exists" in err
     assert _counts(db_url) == (base_sources + 2, base_mentions + 6, 2)
 
+    # The index is derived data: rebuilding it from scratch gives the same rows.
+    code, out, _ = cli.run("search", "rebuild")
+    _, mentions, _ = _counts(db_url)
+    assert (code, mentions) == (0, base_mentions + 6)
+    assert out.endswith(f" search documents, {mentions} mentions\n")
+
     # --title/--id are for one file; a bad rights value is refused per file.
     code, _, err = cli.run("ingest", str(folder), "--title", "X")
     assert (code, err) == (2, "--title and --id apply to one file; leave them out for several.\n")

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlmodel import Session, col
 
 from app.models import (
     Claim,
+    Mention,
     NameFormRow,
     NameVariant,
     Organization,
@@ -153,18 +154,40 @@ def reindex(
     mentions.refresh(session, sources=sources, names=named, lexicon=lexicon)
 
 
+_REBUILD_BATCH = 5_000
+
+
 def rebuild(session: Session) -> None:
     """Recompute every search row from the curated data (the migration's backfill, and
-    `elitekb search rebuild`)."""
+    `elitekb search rebuild`), in the caller's transaction. Documents are written in batches
+    straight from the rows, so a million claims take minutes, not hours."""
     session.execute(delete(NameVariant))
     session.execute(delete(SearchDoc))
+    session.execute(delete(Mention))
     session.flush()
-    touched: list[tuple[str, str]] = []
-    for entity_type, model in (
-        ("person", Person),
-        ("organization", Organization),
-        ("source", Source),
-        ("claim", Claim),
+    named = [("person", i) for i in session.scalars(select(col(Person.id)))]
+    named += [("organization", i) for i in session.scalars(select(col(Organization.id)))]
+    for entity_type, entity_id in named:
+        reindex_names(session, EntityType(entity_type), entity_id)
+        reindex_doc(session, entity_type, entity_id)
+    session.flush()
+    for entity_type, columns in (
+        ("claim", (col(Claim.id), col(Claim.quote), col(Claim.statement))),
+        ("source", (col(Source.id), col(Source.title), col(Source.text))),
     ):
-        touched += [(entity_type, i) for i in session.scalars(select(col(model.id)))]
-    reindex(session, touched)
+        batch: list[dict[str, str]] = []
+        for entity_id, first, second in session.execute(select(*columns)):
+            batch.append(
+                {
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "terms": terms.index_text(first, second),
+                }
+            )
+            if len(batch) >= _REBUILD_BATCH:
+                session.execute(insert(SearchDoc), batch)
+                batch = []
+        if batch:
+            session.execute(insert(SearchDoc), batch)
+    session.flush()
+    mentions.refresh(session, sources=list(session.scalars(select(col(Source.id)))))
