@@ -4,8 +4,9 @@ Words are compared by skeleton (app/services/terms.py), so any transliteration o
 in Russian, any inflected case of it ("Набиуллиной", "с Мишустиным") meets the person's name
 forms. A person is attributed only on evidence:
 
-- given name (and patronymic) then surname, in either order: "Elvira Nabiullina", "Эльвиры
-  Набиуллиной", "Кудрин Алексей Леонидович" (basis `full_name`, `surname_first`);
+- given name (and patronymic, or its initial) then surname, in either order: "Elvira
+  Nabiullina", "Эльвиры Набиуллиной", "Alexei L. Kudrin", "Кудрин Алексей Леонидович" (basis
+  `full_name`, `surname_first`);
 - initials that agree with the given name/patronymic: "A. Kudrin", "А. Л. Кудрин"
   (basis `initials`); other initials ("S. Kudrin") are someone else;
 - the surname alone (basis `surname`), only if it is not directly after some other given
@@ -240,6 +241,15 @@ def _person_spans(
                 and text_skels(prev) & p.patronymic
                 and text_skels(prev2) & p.given
             ):
+                match = (i - 2, i, "full_name")
+            elif (
+                prev is not None
+                and _is_initial(text, prev)
+                and prev2 is not None
+                and text_skels(prev2) & p.given
+                and _initial_of(prev) in p.initials(p.patronymic)
+            ):
+                # "Alexei L. Kudrin": given name, patronymic initial, surname.
                 match = (i - 2, i, "full_name")
             elif prev is not None and _is_initial(text, prev):
                 if prev2 is not None and _is_initial(text, prev2):

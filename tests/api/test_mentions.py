@@ -30,7 +30,8 @@ EN_TEXT = (
     "Nabiullina’s policy was sound, while Koudrine (as French papers spell him) stayed silent. "
     "Tatiana Gref, no relation of Herman Gref, runs a bakery. S. Kudrin is someone else too, "
     "and so is Alexander Kudrin. E. Nabiullina chairs the Central Bank of the Russian "
-    "Federation; Sberbank is Gref's. Mikhail Mischustin, as German papers spell him, agreed."
+    "Federation; Sberbank is Gref's. Mikhail Mischustin, as German papers spell him, agreed. "
+    "Alexei L. Kudrin did not; Alexei S. Kudrin, another man, did."
 )
 
 # (words as written, entity id, basis); offsets are found in the text below, in order.
@@ -59,6 +60,7 @@ EN_EXPECTED = [
     ("Sberbank", "sberbank", "name"),
     ("Gref", "german-gref", "surname"),
     ("Mikhail Mischustin", "mikhail-mishustin", "full_name"),
+    ("Alexei L. Kudrin", "alexei-kudrin", "full_name"),
 ]
 
 
@@ -110,12 +112,13 @@ def test_ingested_texts_yield_exact_mentions(client: TestClient, keys: Keys) -> 
         assert mentions(client, f"/v1/sources/{source_id}/mentions") == want
 
     # Look-alikes are nobody: "Александр Кудрин", "С. Кудрин", "Tatiana Gref", "S. Kudrin",
-    # "Alexander Kudrin" appear in the texts but in no mention.
+    # "Alexander Kudrin", "Alexei S. Kudrin" appear in the texts but in no mention.
     kudrin = mentions(client, "/v1/persons/alexei-kudrin/mentions")
     assert [(m[2], m[4]) for m in kudrin] == [
         # The essay's own mention comes first: sources are in id order.
         ("Alexei Kudrin", "full_name"),
         ("Koudrine", "surname"),
+        ("Alexei L. Kudrin", "full_name"),
         ("А. Л. Кудрин", "initials"),
         ("Кудрин Алексей Леонидович", "surname_first"),
     ]
