@@ -114,6 +114,10 @@ def name_candidates(
     return rows
 
 
+def _pieces(words: list[str]) -> list[str]:
+    return list(dict.fromkeys(piece for word in words for piece in fuzzy_pieces(word)))
+
+
 def fuzzy_pieces(word: str) -> list[str]:
     """Pieces of a word that a misspelling of it still holds: its start, middle and end,
     five letters each (four for a word under eleven letters; the word itself under six).
@@ -175,12 +179,7 @@ class SqliteSearch:
     def variants_by_pieces(
         self, session: Session, words: list[str], limit: int
     ) -> list[VariantRow]:
-        pieces = [
-            piece
-            for word in words
-            for piece in fuzzy_pieces(word)
-            if self._few_hold(session, piece)
-        ]
+        pieces = [piece for piece in _pieces(words) if self._few_hold(session, piece)]
         if not pieces:
             return []
         # The trigram tokenizer matches a quoted string of three or more letters anywhere.
@@ -270,12 +269,7 @@ class PostgresSearch:
     def variants_by_pieces(
         self, session: Session, words: list[str], limit: int
     ) -> list[VariantRow]:
-        pieces = [
-            piece
-            for word in words
-            for piece in fuzzy_pieces(word)
-            if self._few_hold(session, piece)
-        ]
+        pieces = [piece for piece in _pieces(words) if self._few_hold(session, piece)]
         if not pieces:
             return []
         params: dict[str, Any] = {f"p{i}": f"%{p}%" for i, p in enumerate(pieces)}
