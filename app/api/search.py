@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from app.api.deps import DbDep
 from app.api.http import list_responses
@@ -12,6 +13,7 @@ from app.models.common import clean_line
 from app.models.search_api import MatchRequest, MatchResponse, MatchResult, SearchPage
 from app.pagination import CursorQuery
 from app.problems import ValidationFailed
+from app.services import matching
 from app.services import search as service
 
 router = APIRouter(tags=["search"])
@@ -108,12 +110,12 @@ async def match(
     persons or organisations it may be, best first, with the features behind each score, in
     the manner of OpenSanctions' yente /match."""
 
-    def work(session: object) -> MatchResponse:
+    def work(session: Session) -> MatchResponse:
         return MatchResponse(
             responses={
                 name: MatchResult(
                     query=query,
-                    results=service.match(session, query, threshold=threshold, limit=limit),  # type: ignore[arg-type]
+                    results=matching.match(session, query, threshold=threshold, limit=limit),
                 )
                 for name, query in body.queries.items()
             },
