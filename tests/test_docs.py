@@ -349,7 +349,9 @@ def served(db_url: str) -> Iterator[str]:
 
 def _render(chromium: str, url: str) -> str:
     """The DOM of `url` after its scripts ran, with every host but loopback unresolvable."""
-    with tempfile.TemporaryDirectory(prefix="elitekb-chromium-") as profile:
+    with tempfile.TemporaryDirectory(
+        prefix="elitekb-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         result = subprocess.run(
             [
                 chromium,

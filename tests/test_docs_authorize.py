@@ -5,8 +5,11 @@ Every host but loopback is unresolvable, as in tests/test_docs.py."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -82,7 +85,9 @@ class Page:
 @pytest.fixture
 def browser_page(served: str) -> Iterator[Page]:
     chromium = _chromium()
-    with tempfile.TemporaryDirectory(prefix="elitekb-cdp-") as profile:
+    # Chromium's helper processes can still be writing the profile for a moment after the
+    # browser dies; a leftover temporary profile is not the test's failure.
+    with tempfile.TemporaryDirectory(prefix="elitekb-cdp-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [
                 chromium,
@@ -102,6 +107,8 @@ def browser_page(served: str) -> Iterator[Page]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            # Its own process group, so the helpers (renderer, zygote) die with it.
+            start_new_session=True,
         )
         try:
             assert proc.stderr is not None
@@ -120,7 +127,8 @@ def browser_page(served: str) -> Iterator[Page]:
                 page.call("Page.navigate", url=served + "/docs")
                 yield page
         finally:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
             if proc.stderr is not None:
                 proc.stderr.close()
