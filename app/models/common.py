@@ -168,15 +168,13 @@ def _clean_text(value: str) -> str:
     return value
 
 
-def _clean_line(value: str) -> str:
+def clean_line(value: str) -> str:
     _clean_text(value)
     if "\n" in value or "\r" in value or "\t" in value:
         raise ValueError("must be a single line")
     return value
 
 
-clean_line = _clean_line
-
 # Free text (paragraphs allowed) and single-line text, as accepted in request bodies.
 Text = Annotated[str, AfterValidator(_clean_text)]
-Line = Annotated[str, AfterValidator(_clean_line)]
+Line = Annotated[str, AfterValidator(clean_line)]

@@ -53,6 +53,9 @@ class NameVariant(SQLModel, table=True):
         Index("ix_name_variant_key", "key"),
         Index("ix_name_variant_person_id", "person_id"),
         Index("ix_name_variant_organization_id", "organization_id"),
+        # Ids are never reused (SQLite would reuse the highest after a delete), so the
+        # lexicon cache's (highest id, count) stamp moves with every change of names.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

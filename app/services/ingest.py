@@ -13,7 +13,6 @@ an interrupted run keeps every file it finished and loses nothing but the one in
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -30,7 +29,7 @@ from app.models import Mention, Source
 from app.models.curation import SourceCreate
 from app.problems import ProblemError
 from app.services.mentions import Lexicon
-from app.services.source_writes import add_source
+from app.services.source_writes import add_source, text_sha256
 
 SUFFIXES = (".txt", ".md")
 _SLUG_BREAK = re.compile(r"[^a-z0-9]+")
@@ -98,7 +97,7 @@ def ingest_file(
     heading, text = read_text(path)
     source_id = options.source_id or slug_of(path.stem)
     title = options.title or heading or path.stem.replace("_", " ").replace("-", " ")
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    digest = text_sha256(text)
     existing = session.get(Source, source_id)
     if existing is not None:
         if existing.text_sha256 == digest:

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.models import NameVariant, Organization, Person, Role
+from app.models import NameVariant, Person, Role
+from app.models.common import EntityType
 from app.models.search_api import MatchCandidate, MatchQuery
 from app.services import name_scoring
+from app.services.refs import entity_refs
 from app.services.search import best_names, why_name
 
 
@@ -98,12 +99,13 @@ def match(
             )
         )
     out.sort(key=lambda c: (-c[0], c[1]))
-    names = _display_names(session, kind, [c[1] for c in out[:limit]])
+    top = [c[1] for c in out[:limit]]
+    refs = entity_refs(session, top if kind == "person" else [], top if kind != "person" else [])
     return [
         MatchCandidate(
             type=kind,
             id=entity_id,
-            name=names.get(entity_id, entity_id),
+            name=refs[(EntityType(kind), entity_id)].name,
             score=total,
             match=total >= threshold,
             features=features,
@@ -134,11 +136,4 @@ def _birth_dates(session: Session, ids: list[str]) -> dict[str, date | None]:
         session.execute(
             select(col(Person.id), col(Person.birth_date)).where(col(Person.id).in_(ids))
         ).all()
-    )
-
-
-def _display_names(session: Session, kind: str, ids: list[str]) -> dict[str, str]:
-    model: Any = Person if kind == "person" else Organization
-    return dict(
-        session.execute(select(col(model.id), col(model.name)).where(col(model.id).in_(ids))).all()
     )

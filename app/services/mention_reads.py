@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.models import Claim, ClaimSubject, Mention, Organization, Person
-from app.models.common import EntityRef, EntityType
+from app.models import Claim, ClaimSubject, Mention
+from app.models.common import EntityType
 from app.models.search_api import MentionPublic
 from app.pagination import Keyset, paginate
 from app.services.organizations import require_organization
 from app.services.persons import require_person
+from app.services.refs import entity_refs
 from app.services.sources import require_source
 
 IN_SOURCE = Keyset(
@@ -76,20 +77,6 @@ def list_entity_mentions(
     return present(session, rows), next_cursor
 
 
-def _names(session: Session, rows: list[Mention]) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for kind, model, ids in (
-        ("person", Person, {m.person_id for m in rows if m.person_id}),
-        ("organization", Organization, {m.organization_id for m in rows if m.organization_id}),
-    ):
-        if ids:
-            for entity_id, name in session.execute(
-                select(col(model.id), col(model.name)).where(col(model.id).in_(ids))
-            ):
-                out[(kind, entity_id)] = name
-    return out
-
-
 def _claims(session: Session, rows: list[Mention]) -> dict[int, list[str]]:
     """Per mention id, the claims that cover it and concern its entity."""
     if not rows:
@@ -144,22 +131,24 @@ def _claims(session: Session, rows: list[Mention]) -> dict[int, list[str]]:
 
 
 def present(session: Session, rows: list[Mention]) -> list[MentionPublic]:
-    names = _names(session, rows)
+    refs = entity_refs(
+        session,
+        [m.person_id for m in rows if m.person_id],
+        [m.organization_id for m in rows if m.organization_id],
+    )
     claims = _claims(session, rows)
     out = []
     for m in rows:
-        kind, entity_id = (
-            ("person", m.person_id) if m.person_id else ("organization", m.organization_id)
+        key = (
+            (EntityType.person, m.person_id)
+            if m.person_id
+            else (EntityType.organization, str(m.organization_id))
         )
-        assert entity_id is not None and m.id is not None
+        assert m.id is not None
         out.append(
             MentionPublic(
                 source_id=m.source_id,
-                entity=EntityRef(
-                    type=EntityType(kind),
-                    id=entity_id,
-                    name=names.get((kind, entity_id), entity_id),
-                ),
+                entity=refs[key],
                 start=m.start,
                 end=m.end,
                 text=m.text,

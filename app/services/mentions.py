@@ -134,8 +134,8 @@ _cached: tuple[tuple[int, int], Lexicon] | None = None
 
 def load_lexicon(session: Session) -> Lexicon:
     """Every known name, read from the name variants. Built once per process and reused
-    while the variants are unchanged: each change to them deletes and inserts rows, which
-    moves their highest id or their count."""
+    while the variants are unchanged: each change to them deletes and inserts rows, and as
+    ids are never reused, that moves their highest id or their count."""
     global _cached
     stamp_row = session.execute(select(func.max(NameVariant.id), func.count())).one()
     stamp = (int(stamp_row[0] or 0), int(stamp_row[1]))

@@ -41,7 +41,7 @@ METADATA = ("title", "url", "published_date", "language", "genre", "rights")
 _DETAIL_SHOWN = 3
 
 
-def _sha256(text: str) -> str:
+def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -83,7 +83,7 @@ def add_source(
         raise Conflict(f"A source with id {data.id!r} already exists.")
     _check_people(session, data.publisher_id, data.author_ids)
     now = utcnow()
-    digest = _sha256(data.text)
+    digest = text_sha256(data.text)
     source = Source(
         id=data.id,
         **{name: plain(getattr(data, name)) for name in METADATA},
@@ -207,7 +207,7 @@ def _replace_text(session: Session, source: Source, text: str) -> list[Claim]:
             },
         )
     source.text = text
-    source.text_sha256 = _sha256(text)
+    source.text_sha256 = text_sha256(text)
     source.text_length = len(text)
     source.derivation = [*source.derivation, TEXT_REPLACED]
     refreshed = []

@@ -114,6 +114,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_name_variant")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("name_variant", schema=None) as batch_op:
         batch_op.create_index("ix_name_variant_key", ["key"], unique=False)

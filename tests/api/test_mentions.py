@@ -16,6 +16,13 @@ from conftest import Keys
 from curation_testkit import CURATOR, created, etag, with_etag
 from elitekb_api_testkit import SOURCE_ID, assert_problem
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from app.models import NameVariant
+from app.services.mentions import load_lexicon
+from app.services.search_index import variants_of
+from app.services.terms import word_skeleton
 
 RU_TEXT = (
     "Глава Центрального банка Эльвира Набиуллина заявила, что ставка останется прежней. "
@@ -257,3 +264,29 @@ def test_mention_lists_refuse_unknown_ids_and_bad_cursors(client: TestClient) ->
         params = {"limit": 7, "cursor": body["next_cursor"]}
     whole = [m[0] for m in mentions(client, path)]
     assert walked == whole and len(whole) == len(set(whole)) == 31
+
+
+def test_lexicon_cache_sees_a_change_that_keeps_the_count(engine: Engine) -> None:
+    """Replace the newest spelling by another: the count is unchanged, and on SQLite an id
+    could be reused; the cached lexicon must still be rebuilt."""
+    with Session(engine) as session:
+        family = word_skeleton("Zzyzxov")
+        assert family == "zizksov"
+        before = load_lexicon(session)
+        assert before.by_family.get(family) is None
+        newest = session.scalars(select(NameVariant).order_by(col(NameVariant.id).desc())).first()
+        assert newest is not None
+        session.delete(newest)
+        session.flush()
+        session.add(
+            NameVariant(
+                person_id="alexei-kudrin",
+                organization_id=None,
+                **variants_of("Zakhar Zzyzxov", [])[0],
+            )
+        )
+        session.flush()
+        after = load_lexicon(session)
+        assert after is not before
+        assert after.by_family.get(family) == {"alexei-kudrin"}
+        session.rollback()
