@@ -89,19 +89,16 @@ def authenticate(session: Session, secret: str) -> Actor:
     return Actor(key_id=key.id, name=key.name, scopes=expand(key.scopes))
 
 
-def _is_read(request: Request) -> bool:
-    return request.method in ("GET", "HEAD", "OPTIONS")
-
-
 async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Actor:
     """The caller's key if one is sent (401 if it is bad); anonymous otherwise. With
-    ELITEKB_PUBLIC_READ=false, anonymous reads are refused too."""
+    ELITEKB_PUBLIC_READ=false every request needs a key, whatever its method: a POST can read
+    too (/v1/match), and a write needs a key anyway."""
     header = request.headers.get("authorization")
     if header is None:
-        if not _is_read(request) or request.app.state.settings.public_read:
+        if request.app.state.settings.public_read:
             return ANONYMOUS
         raise Unauthorized("This API needs a key for reads: send 'Authorization: Bearer ekb_…'.")
     if credentials is None or credentials.scheme.lower() != "bearer":

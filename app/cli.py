@@ -193,16 +193,26 @@ def ingest(
     rights: Annotated[
         str, typer.Option(help="full_text, excerpts or metadata_only.")
     ] = "full_text",
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks",
+            help="In folders, follow links to files and folders outside them (default: such "
+            "links are refused, as their content would be published).",
+        ),
+    ] = False,
 ) -> None:
     """Store text files as sources and find the known persons and organisations they name.
 
     Each file commits on its own; re-running skips what is already stored, so an interrupted
-    run can simply be started again.
+    run can simply be started again. A file that cannot be a source (not UTF-8 text, too
+    large, unreadable, a link out of its folder) is refused with its reason and the run goes
+    on; the exit status is 1 if any file was refused, invalid or in conflict.
     """
     from app.services.ingest import IngestOptions, files_in, ingest_file
     from app.services.mentions import load_lexicon
 
-    files = files_in(paths)
+    files = files_in(paths, follow_symlinks=follow_symlinks)
     if len(files) > 1 and (title or source_id):
         typer.echo("--title and --id apply to one file; leave them out for several.", err=True)
         raise typer.Exit(2)
@@ -220,10 +230,14 @@ def ingest(
     with _migrated_session() as session:
         lexicon = load_lexicon(session)
         try:
-            for done, path in enumerate(files, start=1):
-                result = ingest_file(session, path, options, lexicon=lexicon)
+            for done, candidate in enumerate(files, start=1):
+                result = ingest_file(
+                    session, candidate, options, lexicon=lexicon, follow_symlinks=follow_symlinks
+                )
                 statuses[result.status] = statuses.get(result.status, 0) + 1
-                line = f"[{done}/{len(files)}] {path} -> {result.source_id}: {result.status}"
+                line = (
+                    f"[{done}/{len(files)}] {candidate.path} -> {result.source_id}: {result.status}"
+                )
                 if result.status == "created":
                     line += (
                         f", {result.persons} person and {result.organizations} organisation "
@@ -242,7 +256,7 @@ def ingest(
             raise typer.Exit(130) from None
     summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
     typer.echo(f"{len(files)} file(s): {summary or 'nothing to do'}")
-    if statuses.get("invalid") or statuses.get("conflict"):
+    if statuses.get("invalid") or statuses.get("conflict") or statuses.get("refused"):
         raise typer.Exit(1)
 
 

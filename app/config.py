@@ -25,9 +25,10 @@ class Settings(BaseSettings):
     pg_statement_timeout_ms: int = Field(default=15000, ge=0)
     # SQLite busy_timeout in milliseconds: how long a writer waits for the lock before failing.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
-    # Key for the HMAC that makes pagination cursors tamper-evident. Cursors carry no secrets,
-    # so the default is fine; every process serving one database must share the same value.
-    cursor_secret: str = "elitekb-cursor-v1"
+    # Key for the HMAC that makes pagination cursors tamper-evident. Unset (the default), each
+    # database uses a random key of its own, made by its migration and shared by every process
+    # serving it; set it only to make cursors outlive a restore into a fresh database.
+    cursor_secret: str | None = None
     # Default and maximum page size of list endpoints.
     page_size_default: int = Field(default=50, ge=1, le=500)
     # Longest slice GET /v1/sources/{id}/text returns for sources whose rights are "excerpts".

@@ -59,7 +59,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.db_pool_size
         if engine is None:
-            app.state.db = Db(default_engine())
+            app.state.db = Db(default_engine(), cursor_secret=settings.cursor_secret)
         yield
         if engine is None:
             app.state.db.engine.dispose()
@@ -94,7 +94,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     )
     app.state.settings = settings
     if engine is not None:
-        app.state.db = Db(engine)
+        app.state.db = Db(engine, cursor_secret=settings.cursor_secret)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Inside RequestContextMiddleware (added later, so outermost), which sets the request id

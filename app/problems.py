@@ -113,6 +113,11 @@ class PreconditionRequired(ProblemError):
     slug = "precondition-required"
 
 
+class RateLimited(ProblemError):
+    status = 429
+    slug = "rate-limited"
+
+
 class NotReady(ProblemError):
     status = 503
     slug = "not-ready"
@@ -177,6 +182,16 @@ def problem_response(
     )
 
 
+# Longest location part echoed whole: a dict key (a match query's name) can be any length.
+LOC_PART_MAX = 100
+
+
+def _loc_part(part: Any) -> Any:
+    if isinstance(part, str) and len(part) > LOC_PART_MAX:
+        return part[:LOC_PART_MAX] + "…"
+    return part
+
+
 def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
     cleaned = []
     for err in errors:
@@ -184,7 +199,7 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
         # are what a client needs to fix the request.
         cleaned.append(
             {
-                "loc": list(err.get("loc", ())),
+                "loc": [_loc_part(part) for part in err.get("loc", ())],
                 "msg": err.get("msg", ""),
                 "type": err.get("type", ""),
             }

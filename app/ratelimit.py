@@ -32,6 +32,11 @@ on the same keys and in the same layout as limits' moving window (so limits' own
 `get_window_stats`, `test` and `clear` read and reset them). In memory the strategy's calls
 are used as they are: they do no I/O.
 
+Batches. A request that asks for N things of the cost of one request each (POST /v1/match
+with N queries) is charged N: the middleware charges 1 on the way in, and the handler, once it
+knows N, charges the rest through `charge_extra(request, N - 1)` on the same windows. If they
+lack room, the handler answers 429 before doing the work (the 1 already charged stays spent).
+
 Headers. Every limited response carries RateLimit-Limit, RateLimit-Remaining and
 RateLimit-Reset (seconds until the oldest counted request leaves the window, freeing a slot)
 of its most constrained limit; a 429 also carries Retry-After (whole seconds, at least 1).
@@ -58,10 +63,12 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.util import WindowStats
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.middleware import send_problem
+from app.problems import RateLimited
 
 log = logging.getLogger("elitekb")
 
@@ -77,26 +84,35 @@ MAX_MARKED_ADDRESSES = 10_000
 Window = tuple[RateLimitItem, str]
 
 # KEYS: one moving window per limit, newest timestamp first, at most its limit long (limits'
-# layout). The first ARGV[2] of them are charged, the others only tested.
-# ARGV: now, how many are charged, then each window's limit and length in seconds.
+# layout). The first ARGV[2] of them are charged ARGV[3] requests, the others only tested for
+# room for one.
+# ARGV: now, how many are charged, the cost, then each window's limit and length in seconds.
 # Admits only if every window has room, so a request refused by one limit uses up no other.
 # Returns: admitted (1/0), then per window the requests inside it and the oldest one's time.
 MOVING_WINDOWS_LUA = """
 local now = tonumber(ARGV[1])
 local charged = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local admitted = 1
 for i = 1, #KEYS do
-    local limit, expiry = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
-    local entry = redis.call('LINDEX', KEYS[i], limit - 1)
-    if entry and tonumber(entry) >= now - expiry then
+    local limit, expiry = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+    local need = i <= charged and cost or 1
+    if need > limit then
         admitted = 0
+    else
+        local entry = redis.call('LINDEX', KEYS[i], limit - need)
+        if entry and tonumber(entry) >= now - expiry then
+            admitted = 0
+        end
     end
 end
 local result = {admitted}
 for i = 1, #KEYS do
-    local limit, expiry = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+    local limit, expiry = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
     if admitted == 1 and i <= charged then
-        redis.call('LPUSH', KEYS[i], ARGV[1])
+        for _ = 1, cost do
+            redis.call('LPUSH', KEYS[i], ARGV[1])
+        end
         redis.call('LTRIM', KEYS[i], 0, limit - 1)
         redis.call('EXPIRE', KEYS[i], expiry)
     end
@@ -119,10 +135,10 @@ return result
 
 class Windows(Protocol):
     async def acquire(
-        self, charged: Sequence[Window], tested: Sequence[Window]
+        self, charged: Sequence[Window], tested: Sequence[Window], cost: int = 1
     ) -> tuple[bool, list[WindowStats]]:
-        """Admit a request if every window has room, charging `charged`; the stats of all
-        windows (charged first) as they stand afterwards."""
+        """Admit a request if every window has room, charging `charged` `cost` requests; the
+        stats of all windows (charged first) as they stand afterwards."""
 
     async def aclose(self) -> None: ...
 
@@ -134,15 +150,16 @@ class MemoryWindows:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def acquire(
-        self, charged: Sequence[Window], tested: Sequence[Window]
+        self, charged: Sequence[Window], tested: Sequence[Window], cost: int = 1
     ) -> tuple[bool, list[WindowStats]]:
         windows = [*charged, *tested]
         admitted = True
-        for item, bucket in windows:
-            admitted = await self.limiter.test(item, bucket) and admitted
+        for n, (item, bucket) in enumerate(windows):
+            need = cost if n < len(charged) else 1
+            admitted = await self.limiter.test(item, bucket, cost=need) and admitted
         if admitted:
             for item, bucket in charged:
-                admitted = await self.limiter.hit(item, bucket) and admitted
+                admitted = await self.limiter.hit(item, bucket, cost=cost) and admitted
         return admitted, [await self.limiter.get_window_stats(i, b) for i, b in windows]
 
     async def aclose(self) -> None:
@@ -166,10 +183,10 @@ class RedisWindows:
         self.script = self.client.register_script(MOVING_WINDOWS_LUA)
 
     async def acquire(
-        self, charged: Sequence[Window], tested: Sequence[Window]
+        self, charged: Sequence[Window], tested: Sequence[Window], cost: int = 1
     ) -> tuple[bool, list[WindowStats]]:
         windows = [*charged, *tested]
-        args: list[str | int] = [repr(time.time()), len(charged)]
+        args: list[str | int] = [repr(time.time()), len(charged), cost]
         for item, _ in windows:
             args += [item.amount, item.get_expiry()]
         keys = [f"{self.prefix}:{item.key_for(bucket)}" for item, bucket in windows]
@@ -228,6 +245,79 @@ def _headers(item: RateLimitItem, stats: WindowStats, now: float) -> list[tuple[
     ]
 
 
+def _current(charged: Sequence[Window], stats: list[WindowStats]) -> list[tuple[bytes, bytes]]:
+    """The RateLimit-* headers of the most constrained charged window."""
+    if not charged:
+        return []
+    n = min(range(len(charged)), key=lambda k: (stats[k].remaining, -stats[k].reset_time))
+    return _headers(charged[n][0], stats[n], time.time())
+
+
+def _refusal(
+    windows: Sequence[Window], charged: int, stats: list[WindowStats], whose: str, cost: int
+) -> tuple[str, list[tuple[bytes, bytes]]]:
+    """The detail and headers of a 429 for a request of `cost` the windows had no room for."""
+    now = time.time()
+    # The windows that refused: too full for the cost (a full tested window: a marked address).
+    full = [
+        (n, window)
+        for n, window in enumerate(windows)
+        if stats[n].remaining < (cost if n < charged else 1)
+    ] or list(enumerate(windows))
+    n, (item, _) = max(full, key=lambda entry: stats[entry[0]].reset_time)
+    retry = max(1, _seconds_until(stats[n].reset_time, now))
+    if n >= charged:
+        whose = "client address"
+    what = f"Rate limit of {item} exceeded for this {whose}"
+    if cost > 1:
+        what = (
+            f"This request counts as {cost} requests and the rate limit of {item} for this "
+            f"{whose} has room for {max(0, stats[n].remaining)}"
+        )
+    headers = [*_headers(item, stats[n], now), (b"retry-after", str(retry).encode())]
+    return f"{what}; retry in {retry} s.", headers
+
+
+# Where a limited request's Batch lives in the ASGI scope's state (request.state).
+STATE_KEY = "rate_limit_batch"
+
+
+class Batch:
+    """What a handler needs to charge a request for more than one request's worth of work."""
+
+    def __init__(
+        self,
+        limiter: RateLimitMiddleware,
+        charged: Sequence[Window],
+        whose: str,
+        headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        self.limiter, self.charged, self.whose, self.headers = limiter, charged, whose, headers
+
+    async def charge(self, cost: int) -> None:
+        """Charge `cost` more requests to the windows this request was charged to, or raise
+        RateLimited (429) if they lack room. The response then reports the windows after it."""
+        outcome = await self.limiter._acquire(self.charged, [], cost)
+        if outcome is None:
+            return
+        admitted, stats = outcome
+        if not admitted:
+            detail, headers = _refusal(self.charged, len(self.charged), stats, self.whose, cost + 1)
+            self.headers[:] = []  # the 429 carries its own
+            raise RateLimited(
+                detail, headers={name.decode(): value.decode() for name, value in headers}
+            )
+        self.headers[:] = _current(self.charged, stats)
+
+
+async def charge_extra(request: Request, cost: int) -> None:
+    """Count this request as `cost` more against the rate limit it was admitted under (a batch
+    of 1 + cost requests); 429 if there is no room. Nothing happens when limits are off."""
+    batch: Batch | None = getattr(request.state, STATE_KEY, None)
+    if batch is not None and cost > 0:
+        await batch.charge(cost)
+
+
 class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
@@ -269,31 +359,21 @@ class RateLimitMiddleware:
             await self._serve(scope, receive, send, token, address, [])
             return
         admitted, stats = outcome
-        now = time.time()
-        windows = [*charged, *tested]
         if not admitted:
-            # The windows that refused: full ones (a full tested window means a marked address).
-            full = [
-                (n, window) for n, window in enumerate(windows) if stats[n].remaining <= 0
-            ] or list(enumerate(windows))
-            n, (item, _) = max(full, key=lambda entry: stats[entry[0]].reset_time)
-            retry = max(1, _seconds_until(stats[n].reset_time, now))
-            if n >= len(charged):
-                whose = "client address"
+            detail, refusal = _refusal([*charged, *tested], len(charged), stats, whose, 1)
             await send_problem(
                 send,
                 status=429,
                 slug="rate-limited",
-                detail=f"Rate limit of {item} exceeded for this {whose}; retry in {retry} s.",
+                detail=detail,
                 instance=scope["path"],
                 request_id=scope.get("state", {}).get("request_id", ""),
-                headers=[*_headers(item, stats[n], now), (b"retry-after", str(retry).encode())],
+                headers=refusal,
             )
             return
-        headers: list[tuple[bytes, bytes]] = []
+        headers = _current(charged, stats)
         if charged:
-            n = min(range(len(charged)), key=lambda k: (stats[k].remaining, -stats[k].reset_time))
-            headers = _headers(charged[n][0], stats[n], now)
+            scope.setdefault("state", {})[STATE_KEY] = Batch(self, charged, whose, headers)
         await self._serve(scope, receive, send, token, address, headers)
 
     async def _serve(
@@ -341,14 +421,14 @@ class RateLimitMiddleware:
         return False
 
     async def _acquire(
-        self, charged: Sequence[Window], tested: Sequence[Window]
+        self, charged: Sequence[Window], tested: Sequence[Window], cost: int = 1
     ) -> tuple[bool, list[WindowStats]] | None:
         if time.monotonic() < self.skip_storage_until:
             return None
         if self.windows is None:
             self.windows = open_windows(self.storage_url, self.prefix)
         try:
-            return await self.windows.acquire(charged, tested)
+            return await self.windows.acquire(charged, tested, cost)
         except Exception as exc:
             # Whatever the storage raises (refused connections, timeouts, a Redis out of
             # memory), the limits are what gives way, not the request.

@@ -17,6 +17,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from e2e_server import running_server
+from api.elitekb_api_testkit import sign_cursor, stored_cursor_secret, unpack_cursor
+
+from app.db import make_engine
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +111,43 @@ def test_lists_follow_link_headers(http: httpx.Client, base_url: str) -> None:
     assert person_pages == [PERSON_IDS[0:2], PERSON_IDS[2:4], PERSON_IDS[4:6], PERSON_IDS[6:7]]
     assert [len(page) for page in claim_pages] == [5, 5, 4]
     assert [claim_id for page in claim_pages for claim_id in page] == putin_claims
+
+
+def _client_port(response: httpx.Response) -> int:
+    """The local port of the connection a response came over."""
+    return int(response.extensions["network_stream"].get_extra_info("client_addr")[1])
+
+
+def test_forged_cursors_leave_the_connection_open(db_url: str, base_url: str) -> None:
+    """A forged cursor is a 400 that keeps the keep-alive connection (a 500 made uvicorn close
+    it, so the client's next request failed too)."""
+    engine = make_engine(db_url)
+    try:
+        key = stored_cursor_secret(engine)
+    finally:
+        engine.dispose()
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    with httpx.Client(base_url=base_url, timeout=10.0, trust_env=False, limits=limits) as http:
+        first = http.get("/v1/claims", params={"limit": 1})
+        port = _client_port(first)
+        real = unpack_cursor(first.json()["next_cursor"])
+        forged = {
+            "/v1/claims": {"k": [real["k"][0], 2**63, real["k"][2]], "f": real["f"]},
+            "/v1/persons": None,
+            "/v1/changes": None,
+        }
+        for path in ("/v1/persons", "/v1/changes"):
+            other = unpack_cursor(http.get(path, params={"limit": 1}).json()["next_cursor"])
+            value: object = "\ud800" if path == "/v1/persons" else 2**64
+            forged[path] = {"k": [value], "f": other["f"]}
+        for path, payload in forged.items():
+            bad = http.get(path, params={"limit": 1, "cursor": sign_cursor(key, payload)})
+            assert bad.status_code == 400, bad.text
+            assert bad.json()["type"] == "https://elitekb.example/problems/invalid-cursor"
+            assert "connection" not in bad.headers
+            good = http.get("/v1/persons/alexei-kudrin")
+            assert good.status_code == 200
+            assert _client_port(bad) == _client_port(good) == port
 
 
 def test_etag_gives_304(http: httpx.Client) -> None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DbDep
 from app.api.http import list_responses, present
+from app.auth import ActorDep
 from app.models.change import ChangeEntity, ChangePublic
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services import changes as service
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/v1/changes", tags=["changes"])
 async def list_changes(
     request: Request,
     db: DbDep,
+    actor: ActorDep,
     entity_type: Annotated[
         ChangeEntity | None, Query(description="Only this kind of entity.")
     ] = None,
@@ -36,9 +38,12 @@ async def list_changes(
     cursor: str | None = CursorQuery,
 ) -> Response:
     """Every accepted write in order: sequence number, time, acting key, entity, operation
-    and the entity's new version."""
+    and the entity's new version, as far as the reader may see it (hidden annotations and
+    flags: see the annotation endpoints)."""
     filters = present(entity_type=entity_type, entity_id=entity_id)
     return await db.page(
         request,
-        lambda session: service.list_changes(session, filters=filters, cursor=cursor, limit=limit),
+        lambda session: service.list_changes(
+            session, actor, filters=filters, cursor=cursor, limit=limit
+        ),
     )

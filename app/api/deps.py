@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.api.http import conditional_response
 from app.db import write_session
 from app.models.common import SLUG_MAX
-from app.pagination import set_link_header
+from app.pagination import CURSOR_KEY_CACHE, set_link_header
 from app.services.writes import etag_of
 
 R = TypeVar("R")
@@ -60,12 +60,19 @@ IfMatch = Annotated[
 class Db:
     """The database, as handlers see it: run a function of a session in a worker thread."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, cursor_secret: str | None = None) -> None:
         self.engine = engine
+        # Shared by this app's sessions: the cursor key, once configured or read (pagination).
+        self.cursor_cache: dict[str, bytes] = {}
+        if cursor_secret:
+            self.cursor_cache["key"] = cursor_secret.encode()
+
+    def _info(self) -> dict[str, Any]:
+        return {CURSOR_KEY_CACHE: self.cursor_cache}
 
     async def run(self, fn: Callable[[Session], R]) -> R:
         def work() -> R:
-            with Session(self.engine, expire_on_commit=False) as session:
+            with Session(self.engine, expire_on_commit=False, info=self._info()) as session:
                 return fn(session)
 
         return await anyio.to_thread.run_sync(work)
@@ -81,6 +88,7 @@ class Db:
 
         def work() -> R:
             with write_session(self.engine) as session:
+                session.info.update(self._info())
                 return fn(session)
 
         return await anyio.to_thread.run_sync(work)

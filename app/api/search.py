@@ -13,6 +13,7 @@ from app.models.common import clean_line
 from app.models.search_api import MatchRequest, MatchResponse, MatchResult, SearchPage
 from app.pagination import CursorQuery
 from app.problems import ValidationFailed
+from app.ratelimit import charge_extra
 from app.services import matching
 from app.services import search as service
 
@@ -99,6 +100,7 @@ async def search(
     responses=list_responses(),
 )
 async def match(
+    request: Request,
     db: DbDep,
     body: MatchRequest,
     threshold: Annotated[
@@ -108,7 +110,9 @@ async def match(
 ) -> MatchResponse:
     """For each named query (a name as you have it, optionally an organisation), the known
     persons or organisations it may be, best first, with the features behind each score, in
-    the manner of OpenSanctions' yente /match."""
+    the manner of OpenSanctions' yente /match. Each query counts as one request against the
+    rate limit."""
+    await charge_extra(request, len(body.queries) - 1)
 
     def work(session: Session) -> MatchResponse:
         return MatchResponse(

@@ -10,6 +10,7 @@ from app.models.organization import Organization
 from app.models.person import Person
 from app.models.role import Role
 from app.models.search import Mention, NameVariant, SearchDoc
+from app.models.secret import InstanceSecret
 from app.models.source import Source, SourceAuthor
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Claim",
     "ClaimSubject",
     "IdentifierRow",
+    "InstanceSecret",
     "Mention",
     "NameFormRow",
     "NameVariant",

@@ -360,6 +360,7 @@ class AnnotationVersionPublic(BaseModel):
     at: UTCDatetime
     key_id: str
     op: str
-    content: dict[str, Any] = PField(
-        description="body, tags, assessment, links, hidden and deleted as of this version."
+    content: dict[str, Any] | None = PField(
+        description="body, tags, assessment, links, hidden and deleted as of this version; "
+        "null once the annotation is deleted, except to its creator and curators."
     )

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.models.common import EntityRef
+from app.models.common import EntityRef, Line
 from app.models.curation import NameLine
+
+QUERY_NAME_MAX = 100
+MATCH_QUERIES_MAX = 50
+# The client's own name for a query, echoed as the key of its answer: a single line of text.
+QueryName = Annotated[
+    str, StringConstraints(min_length=1, max_length=QUERY_NAME_MAX), get_args(Line)[1]
+]
 
 
 class Highlight(BaseModel):
@@ -100,7 +108,13 @@ class MatchRequest(BaseModel):
         },
     )
 
-    queries: dict[str, MatchQuery] = Field(min_length=1, max_length=50)
+    queries: dict[QueryName, MatchQuery] = Field(
+        min_length=1,
+        max_length=MATCH_QUERIES_MAX,
+        description=f"Up to {MATCH_QUERIES_MAX} named queries. A name is 1 to "
+        f"{QUERY_NAME_MAX} characters on one line (no control characters); each query counts "
+        "as one request against the rate limit.",
+    )
 
 
 class MatchCandidate(BaseModel):

@@ -2,7 +2,9 @@
 
 Who sees what: hidden annotations are shown only to curators and to their creator; everyone
 else gets 404, as if they did not exist. Deleted annotations stay as tombstones (content
-gone, id, target and thread kept) so replies keep their place in the thread.
+gone, id, target and thread kept) so replies keep their place in the thread; their earlier
+versions keep their content for the creator and curators only. What the change log shows of
+annotations follows the same rules (app/services/changes.py).
 
 Counts shown on other resources (`reply_count`, `annotation_count`) are the same for every
 reader: annotations neither hidden nor deleted. A representation therefore does not depend on
@@ -43,11 +45,10 @@ from app.pagination import Keyset, paginate
 from app.problems import NotFound
 from app.services.refs import AnySelect, require
 
-ANNOTATIONS = Keyset("annotations", (col(Annotation.id),), (str,), lambda a: (a.id,))
+ANNOTATIONS = Keyset("annotations", (col(Annotation.id),), lambda a: (a.id,))
 VERSIONS = Keyset(
     "annotation-versions",
     (col(AnnotationVersion.version),),
-    (int,),
     lambda v: (v.version,),
 )
 
@@ -63,8 +64,13 @@ TARGET_MODELS: dict[TargetType, Any] = {
 # -- visibility -----------------------------------------------------------------------------
 
 
+def _owns(annotation: Annotation, actor: Actor) -> bool:
+    """Its creator or a curator: who sees all of an annotation, hidden or deleted."""
+    return actor.curator or (not actor.anonymous and annotation.creator_key_id == actor.key_id)
+
+
 def can_see(annotation: Annotation, actor: Actor) -> bool:
-    return not annotation.hidden or actor.curator or annotation.creator_key_id == actor.key_id
+    return not annotation.hidden or _owns(annotation, actor)
 
 
 def visible_to(actor: Actor) -> Any:
@@ -245,7 +251,7 @@ def _page(
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[AnnotationPublic], str | None]:
-    pager = paginate(stmt, ANNOTATIONS, cursor=cursor, limit=limit, filters=filters)
+    pager = paginate(session, stmt, ANNOTATIONS, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return assemble(session, rows), next_cursor
 
@@ -253,13 +259,20 @@ def _page(
 def list_versions(
     session: Session, annotation_id: str, actor: Actor, *, cursor: str | None, limit: int | None
 ) -> tuple[list[AnnotationVersionPublic], str | None]:
-    _require_visible(session, annotation_id, actor)
+    """Every version; once the annotation is deleted, their content only to its creator and
+    curators (others see that the versions existed: number, time, key and operation)."""
+    row = _require_visible(session, annotation_id, actor)
+    content_gone = row.deleted_at is not None and not _owns(row, actor)
     stmt = select(AnnotationVersion).where(col(AnnotationVersion.annotation_id) == annotation_id)
-    pager = paginate(stmt, VERSIONS, cursor=cursor, limit=limit, filters={"of": annotation_id})
-    rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
-    return [AnnotationVersionPublic.model_validate(v, from_attributes=True) for v in rows], (
-        next_cursor
+    pager = paginate(
+        session, stmt, VERSIONS, cursor=cursor, limit=limit, filters={"of": annotation_id}
     )
+    rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
+    versions = [AnnotationVersionPublic.model_validate(v, from_attributes=True) for v in rows]
+    if content_gone:
+        for version in versions:
+            version.content = None
+    return versions, next_cursor
 
 
 def annotation_count(session: Session, target_type: TargetType, target_id: str) -> int:

@@ -19,7 +19,6 @@ from app.services.refs import entity_refs, require
 CLAIMS = Keyset(
     "claims",
     (col(Claim.source_id), col(Claim.quote_start), col(Claim.id)),
-    (str, int, str),
     lambda c: (c.source_id, c.quote_start, c.id),
 )
 
@@ -59,7 +58,7 @@ def list_claims(
                 col(Claim.attributed_to_organization_id) == who,
             )
         )
-    pager = paginate(stmt, CLAIMS, cursor=cursor, limit=limit, filters=filters)
+    pager = paginate(session, stmt, CLAIMS, cursor=cursor, limit=limit, filters=filters)
     claims, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return assemble(session, claims), next_cursor
 

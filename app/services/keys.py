@@ -13,7 +13,7 @@ from app.problems import Conflict
 from app.services.refs import require
 from app.services.writes import bump, lock, new_id, record_change
 
-KEYS = Keyset("keys", (col(ApiKey.id),), (str,), lambda k: (k.id,))
+KEYS = Keyset("keys", (col(ApiKey.id),), lambda k: (k.id,))
 HINT_CHARS = 8
 
 
@@ -55,7 +55,7 @@ def create_key(
 def list_keys(
     session: Session, *, cursor: str | None = None, limit: int | None = None
 ) -> tuple[list[ApiKeyPublic], str | None]:
-    pager = paginate(select(ApiKey), KEYS, cursor=cursor, limit=limit, filters={})
+    pager = paginate(session, select(ApiKey), KEYS, cursor=cursor, limit=limit, filters={})
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return [public(k) for k in rows], next_cursor
 

@@ -25,13 +25,11 @@ from app.services.sources import require_source
 IN_SOURCE = Keyset(
     "source-mentions",
     (col(Mention.start), col(Mention.id)),
-    (int, int),
     lambda m: (m.start, m.id),
 )
 OF_ENTITY = Keyset(
     "entity-mentions",
     (col(Mention.source_id), col(Mention.start), col(Mention.id)),
-    (str, int, int),
     lambda m: (m.source_id, m.start, m.id),
 )
 
@@ -51,7 +49,12 @@ def list_source_mentions(
     if filters.get("organization"):
         stmt = stmt.where(col(Mention.organization_id) == filters["organization"])
     pager = paginate(
-        stmt, IN_SOURCE, cursor=cursor, limit=limit, filters={"source": source_id, **filters}
+        session,
+        stmt,
+        IN_SOURCE,
+        cursor=cursor,
+        limit=limit,
+        filters={"source": source_id, **filters},
     )
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return present(session, rows), next_cursor
@@ -72,7 +75,9 @@ def list_entity_mentions(
         require_organization(session, entity_id)
         column = col(Mention.organization_id)
     stmt = select(Mention).where(column == entity_id)
-    pager = paginate(stmt, OF_ENTITY, cursor=cursor, limit=limit, filters={owner.value: entity_id})
+    pager = paginate(
+        session, stmt, OF_ENTITY, cursor=cursor, limit=limit, filters={owner.value: entity_id}
+    )
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return present(session, rows), next_cursor
 

@@ -16,7 +16,7 @@ from app.services.annotations import annotation_count
 from app.services.persons import list_roles, name_matches
 from app.services.refs import claim_counts, identifiers_for, names_for, require
 
-ORGANIZATIONS = Keyset("organizations", (col(Organization.id),), (str,), lambda o: (o.id,))
+ORGANIZATIONS = Keyset("organizations", (col(Organization.id),), lambda o: (o.id,))
 
 
 def list_organizations(
@@ -31,7 +31,7 @@ def list_organizations(
         )
     if filters.get("kind"):
         stmt = stmt.where(col(Organization.kind) == filters["kind"])
-    pager = paginate(stmt, ORGANIZATIONS, cursor=cursor, limit=limit, filters=filters)
+    pager = paginate(session, stmt, ORGANIZATIONS, cursor=cursor, limit=limit, filters=filters)
     orgs, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     ids = [o.id for o in orgs]
     names = names_for(session, EntityType.organization, ids)

@@ -25,8 +25,8 @@ from app.services.refs import (
     roles_of_stmt,
 )
 
-PERSONS = Keyset("persons", (col(Person.id),), (str,), lambda p: (p.id,))
-ROLES = Keyset("roles", (col(Role.id),), (str,), lambda row: (row[0].id,))
+PERSONS = Keyset("persons", (col(Person.id),), lambda p: (p.id,))
+ROLES = Keyset("roles", (col(Role.id),), lambda row: (row[0].id,))
 
 
 def name_matches(owner: EntityType, id_column: Any, display_column: Any, q: str) -> Any:
@@ -66,7 +66,7 @@ def list_persons(
                 select(col(Role.id)).where(col(Role.person_id) == col(Person.id), *role_conditions)
             )
         )
-    pager = paginate(stmt, PERSONS, cursor=cursor, limit=limit, filters=filters)
+    pager = paginate(session, stmt, PERSONS, cursor=cursor, limit=limit, filters=filters)
     persons, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     names = names_for(session, EntityType.person, [p.id for p in persons])
     return [_summary(p, names.get(p.id, [])) for p in persons], next_cursor
@@ -112,6 +112,6 @@ def list_roles_page(
     require_person(session, person_id)
     filters = {"person": person_id}
     stmt = role_select().where(col(Role.person_id) == person_id)
-    pager = paginate(stmt, ROLES, cursor=cursor, limit=limit, filters=filters)
+    pager = paginate(session, stmt, ROLES, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
     return [role_public(row) for row in rows], next_cursor

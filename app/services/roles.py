@@ -111,7 +111,7 @@ def delete_role(session: Session, actor: Actor, role_id: str, *, if_match: str |
     delete_unreferenced(session, actor, ChangeEntity.role, row, role_id)
 
 
-ROLE_LIST = Keyset("role-list", (col(Role.id),), (str,), lambda row: (row[0].id,))
+ROLE_LIST = Keyset("role-list", (col(Role.id),), lambda row: (row[0].id,))
 
 
 def list_roles(
@@ -127,6 +127,6 @@ def list_roles(
     ):
         if filters.get(name):
             stmt = stmt.where(col(column) == filters[name])
-    pager = paginate(stmt, ROLE_LIST, cursor=cursor, limit=limit, filters=filters)
+    pager = paginate(session, stmt, ROLE_LIST, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
     return [role_public(row) for row in rows], next_cursor

@@ -29,8 +29,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.models import Claim, Organization, Person, SearchDoc, Source
+from app.models.common import SLUG_MAX
 from app.models.search_api import Highlight, SearchHit
-from app.pagination import Keyset, decode_cursor, encode_cursor
+from app.pagination import KeyRule, Keyset, decode_cursor, encode_cursor, text_rule
 from app.services import name_scoring, terms
 from app.services.search_backend import DocMatch, VariantRow, backend_for, name_candidates
 
@@ -47,7 +48,13 @@ SNIPPET_CHARS = 240
 LONG_TEXT = 2000
 _SCALE = 10_000
 _ORIGIN_ORDER = {"form": 0, "display": 1, "transliteration": 2}
-SEARCH = Keyset("search", (), (int, int, str), lambda hit: hit)
+# Ranked in Python, so the rules are given: the scaled score, the type's rank, the id.
+SEARCH = Keyset(
+    "search",
+    (),
+    lambda hit: hit,
+    rules=(KeyRule(int, 0, _SCALE), KeyRule(int, 0, len(TYPES) - 1), text_rule(SLUG_MAX)),
+)
 
 
 @dataclass
@@ -204,14 +211,14 @@ def search(
     query = name_scoring.parse_query(q)
     hits = ranked(session, query, types)
     if cursor is not None:
-        after = tuple(decode_cursor(cursor, SEARCH, filters))
+        after = tuple(decode_cursor(session, cursor, SEARCH, filters))
         after_key = (-after[0], after[1], after[2])
         hits = [h for h in hits if h.sort_key() > after_key]
     page, more = hits[:limit], len(hits) > limit
     next_cursor = None
     if more:
         last = page[-1].sort_key()
-        next_cursor = encode_cursor(SEARCH, [-last[0], last[1], last[2]], filters)
+        next_cursor = encode_cursor(session, SEARCH, [-last[0], last[1], last[2]], filters)
     return _present(session, page, [w.key for w in query.words]), next_cursor
 
 

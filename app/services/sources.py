@@ -18,7 +18,7 @@ from app.problems import Forbidden, InvalidRange
 from app.services.annotations import annotation_count
 from app.services.refs import entity_refs, require
 
-SOURCES = Keyset("sources", (col(Source.id),), (str,), lambda row: (row.id,))
+SOURCES = Keyset("sources", (col(Source.id),), lambda row: (row.id,))
 
 # Every column but the text, so listing sources never reads megabytes of article bodies.
 _SUMMARY_COLUMNS = [c for c in Source.__table__.columns if c.name != "text"]  # type: ignore[attr-defined]
@@ -43,7 +43,7 @@ def list_sources(
                 )
             )
         )
-    pager = paginate(stmt, SOURCES, cursor=cursor, limit=limit, filters=filters)
+    pager = paginate(session, stmt, SOURCES, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
     return _summaries(session, rows), next_cursor
 

@@ -8,7 +8,10 @@ recomputed by finding each quote (its `occurrence`-th match) in the canonical te
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine, text
 
 from app.config import PROJECT_ROOT
 from app.services.seed import short_id
@@ -303,3 +307,26 @@ def next_link(response: httpx.Response) -> str | None:
     match = re.fullmatch(r'<([^>]+)>; rel="next"', header)
     assert match, header
     return match.group(1)
+
+
+def stored_cursor_secret(engine: Engine) -> bytes:
+    """The key this database signs cursors with (made by its migration)."""
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT value FROM instance_secret WHERE name = 'cursor'"))
+        return str(value.scalar_one()).encode()
+
+
+def sign_cursor(key: bytes, payload: Any) -> str:
+    """A cursor as the API makes them: 12 bytes of HMAC-SHA256, then the payload (JSON, or
+    bytes as given), base64url without padding."""
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":"))
+    raw = raw if isinstance(raw, bytes) else raw.encode()
+    sig = hmac.new(key, raw, hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(sig + raw).decode().rstrip("=")
+
+
+def unpack_cursor(cursor: str) -> dict[str, Any]:
+    """What a cursor says (its JSON payload after the 12-byte signature)."""
+    blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    payload: dict[str, Any] = json.loads(blob[12:])
+    return payload

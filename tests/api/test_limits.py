@@ -96,6 +96,54 @@ def test_private_reads_need_a_key(engine: Engine, keys: Keys) -> None:
         assert client.get("/openapi.json").status_code == 200
 
 
+OPEN_WHEN_CLOSED = {("get", "/livez"), ("get", "/readyz")}
+
+
+def test_closed_reads_refuse_every_operation_without_a_key(
+    engine: Engine, keys: Keys, subtests: pytest.Subtests
+) -> None:
+    """With ELITEKB_PUBLIC_READ=false, every operation of the OpenAPI document but the probes
+    answers 401 to a request without a key, whatever its method: a POST can read too."""
+    app = create_app(engine, app_settings(public_read=False))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        doc = client.get("/openapi.json").json()
+        operations = [
+            (method, path, op)
+            for path, item in doc["paths"].items()
+            for method, op in item.items()
+            if method in ("get", "post", "patch", "put", "delete")
+        ]
+        assert len(operations) == 52
+        open_ones = set()
+        for method, path, op in operations:
+            concrete = path
+            for param in op.get("parameters", []):
+                if param["in"] == "path":
+                    example = param.get("example") or param["schema"].get("examples", ["x"])[0]
+                    concrete = concrete.replace("{" + param["name"] + "}", str(example))
+            body = {} if "requestBody" in op else None
+            with subtests.test(method=method, path=path):
+                response = client.request(method.upper(), concrete, json=body)
+                if response.status_code != 401:
+                    open_ones.add((method, path))
+                    continue
+                assert response.headers["content-type"] == "application/problem+json"
+                assert response.json()["detail"] == (
+                    "This API needs a key for reads: send 'Authorization: Bearer ekb_…'."
+                )
+                assert response.headers["www-authenticate"] == 'Bearer realm="elitekb"'
+        assert open_ones == OPEN_WHEN_CLOSED
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert client.get(path).status_code == 200
+
+        # The hole this closes: matching answered anonymous callers of a closed knowledge base.
+        query = {"queries": {"q1": {"name": "Elvira Nabiullina", "birth_date": "1963-10-29"}}}
+        assert client.post("/v1/match", json=query).status_code == 401
+        keyed = client.post("/v1/match", json=query, headers=keys["bob"])
+        assert keyed.status_code == 200
+        assert keyed.json()["responses"]["q1"]["results"][0]["id"] == "elvira-nabiullina"
+
+
 def test_secrets_never_reach_the_log(
     client: TestClient, keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:

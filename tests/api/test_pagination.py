@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import math
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from elitekb_api_testkit import SOURCE_ID, assert_problem, next_link
+from elitekb_api_testkit import (
+    SOURCE_ID,
+    assert_problem,
+    next_link,
+    sign_cursor,
+    stored_cursor_secret,
+)
 from fastapi.testclient import TestClient
-
-from app.config import get_settings
+from sqlalchemy import Engine
 
 # (path, filters, number of items the unpaginated list has)
 LISTS: list[tuple[str, dict[str, str], int]] = [
@@ -128,14 +132,9 @@ def _flip(cursor: str, at: int) -> str:
     return cursor[:at] + replacement + cursor[at + 1 :]
 
 
-def _forge(payload: bytes) -> str:
-    """A cursor carrying a valid signature (the secret is public config) over `payload`."""
-    key = get_settings().cursor_secret.encode()
-    sig = hmac.new(key, payload, hashlib.sha256).digest()[:12]
-    return base64.urlsafe_b64encode(sig + payload).decode().rstrip("=")
-
-
-def test_tampered_cursors_are_400(client: TestClient, subtests: pytest.Subtests) -> None:
+def test_tampered_cursors_are_400(
+    client: TestClient, engine: Engine, subtests: pytest.Subtests
+) -> None:
     first = client.get("/v1/claims", params={"limit": 2}).json()
     cursor = first["next_cursor"]
     assert isinstance(cursor, str)
@@ -210,10 +209,17 @@ def test_tampered_cursors_are_400(client: TestClient, subtests: pytest.Subtests)
             {"k": [1], "f": hashlib.sha256(b"{}").hexdigest()[:16]}
         ).encode(),
     }
+    key = stored_cursor_secret(engine)
     for name, payload in forged.items():
         with subtests.test(name):
             assert_problem(
-                client.get("/v1/persons", params={"limit": 2, "cursor": _forge(payload)}),
+                client.get(
+                    "/v1/persons",
+                    params={
+                        "limit": 2,
+                        "cursor": sign_cursor(key, payload),
+                    },
+                ),
                 400,
                 "/v1/persons",
                 "cursor",
