@@ -270,9 +270,10 @@ def _refusal(
         whose = "client address"
     what = f"Rate limit of {item} exceeded for this {whose}"
     if cost > 1:
+        # A batch was charged its first request on the way in: the room it found was one more.
         what = (
             f"This request counts as {cost} requests and the rate limit of {item} for this "
-            f"{whose} has room for {max(0, stats[n].remaining)}"
+            f"{whose} had room for {max(0, stats[n].remaining) + 1}"
         )
     headers = [*_headers(item, stats[n], now), (b"retry-after", str(retry).encode())]
     return f"{what}; retry in {retry} s.", headers

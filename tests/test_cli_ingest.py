@@ -149,3 +149,105 @@ def test_interrupted_ingest_resumes_without_duplicates(db_url: str, tmp_path: Pa
     code, out, _ = cli.run("ingest", str(folder))
     assert (code, out) == (0, f"{total} file(s): {total - stored} created, {stored} unchanged\n")
     assert _counts(db_url) == (base_sources + total, base_mentions + 2 * total, total)
+
+
+def _bad_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder with two good texts among files that cannot be sources; and the outside file
+    one of them links to."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    outside = tmp_path / "private" / "notes.txt"
+    outside.parent.mkdir()
+    outside.write_text("Private notes on Mishustin, not for publication.\n", encoding="utf-8")
+    (folder / "a-mayor.txt").write_text(EN, encoding="utf-8")
+    (folder / "b-image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "c-latin1.txt").write_bytes("Herman Gref a été reçu.\n".encode("latin-1"))
+    (folder / "d-utf16.txt").write_bytes("Кудрин и Греф.\n".encode("utf-16"))
+    (folder / "e-link.txt").symlink_to(outside)
+    with (folder / "f-huge.txt").open("wb") as huge:
+        huge.truncate(50 * 1024 * 1024)  # sparse: 50 MB by its size, nothing on disk
+    (folder / "g-gref.md").write_text(RU, encoding="utf-8")
+    return folder, outside
+
+
+def test_ingest_refuses_files_that_cannot_be_sources_and_goes_on(
+    db_url: str, tmp_path: Path
+) -> None:
+    folder, outside = _bad_folder(tmp_path)
+    cli = Cli(db_url, tmp_path)
+    base_sources, base_mentions, _ = _counts(db_url)
+
+    def refused(n: int, name: str, why: str) -> str:
+        return f"[{n}/7] {folder}/{name}.txt -> {name}: refused ({why})"
+
+    bad_lines = [
+        refused(
+            2,
+            "b-image",
+            "not text: a NUL byte at offset 8 (a binary file, or UTF-16 without a byte order mark)",
+        ),
+        refused(3, "c-latin1", "not UTF-8: byte 0xe9 at offset 14 is not valid UTF-8"),
+        refused(
+            4,
+            "d-utf16",
+            "UTF-16 text (byte order mark), not UTF-8; convert it first, e.g. "
+            "iconv -f UTF-16 -t UTF-8",
+        ),
+        refused(
+            5,
+            "e-link",
+            f"a symbolic link to {outside}, outside {folder}; not followed (give "
+            "--follow-symlinks to ingest what links point to)",
+        ),
+        refused(
+            6,
+            "f-huge",
+            "too large: 52,428,800 bytes; a source holds at most 250,000 characters, so files "
+            "over 1,065,536 bytes are not read",
+        ),
+    ]
+    code, out, err = cli.run("ingest", str(folder))
+    assert (code, out) == (1, "7 file(s): 2 created, 5 refused\n")
+    assert err.splitlines() == [
+        f"[1/7] {folder}/a-mayor.txt -> a-mayor: created, 2 person and 0 organisation mentions",
+        *bad_lines,
+        f"[7/7] {folder}/g-gref.md -> g-gref: created, 3 person and 1 organisation mentions",
+    ]
+    assert _counts(db_url) == (base_sources + 2, base_mentions + 6, 2)
+
+    # A re-run stores nothing twice and refuses the same files for the same reasons.
+    code, out, err = cli.run("ingest", str(folder))
+    assert (code, out) == (1, "7 file(s): 5 refused, 2 unchanged\n")
+    assert err.splitlines() == [
+        f"[1/7] {folder}/a-mayor.txt -> a-mayor: unchanged (already ingested)",
+        *bad_lines,
+        f"[7/7] {folder}/g-gref.md -> g-gref: unchanged (already ingested)",
+    ]
+    assert _counts(db_url) == (base_sources + 2, base_mentions + 6, 2)
+
+    # Asked to, it follows the link: the linked file is stored, the others are still refused.
+    code, out, err = cli.run("ingest", str(folder), "--follow-symlinks")
+    assert (code, out) == (1, "7 file(s): 1 created, 4 refused, 2 unchanged\n")
+    assert err.splitlines()[4] == (
+        f"[5/7] {folder}/e-link.txt -> e-link: created, 1 person and 0 organisation mentions"
+    )
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            linked = session.get(Source, "e-link")
+            assert linked is not None
+            assert linked.text == outside.read_text(encoding="utf-8").rstrip("\n")
+    finally:
+        engine.dispose()
+    assert _counts(db_url)[0] == base_sources + 3
+
+
+def test_ingest_of_a_named_bad_file_says_why(db_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "report.txt"
+    bad.write_bytes(b"\xff\xfeK\x00u\x00d\x00r\x00i\x00n\x00")
+    code, out, err = Cli(db_url, tmp_path).run("ingest", str(bad))
+    assert (code, out) == (1, "1 file(s): 1 refused\n")
+    assert err == (
+        f"[1/1] {bad} -> report: refused (UTF-16 text (byte order mark), not UTF-8; convert it "
+        "first, e.g. iconv -f UTF-16 -t UTF-8)\n"
+    )

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from e2e_server import running_server
 from api.elitekb_api_testkit import sign_cursor, stored_cursor_secret, unpack_cursor
+from e2e_server import running_server
 
 from app.db import make_engine
 

@@ -156,6 +156,69 @@ def test_every_limit_of_a_list_applies(
         assert hour.remaining == 2
 
 
+def match_body(n: int) -> dict[str, object]:
+    return {"queries": {f"q{i}": {"name": "Sergei Sobyanin"} for i in range(n)}}
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_a_match_request_counts_once_per_query(
+    engine: Engine, keys: Keys, storage: str, request: pytest.FixtureRequest
+) -> None:
+    """POST /v1/match with N queries is N searches' work, and is charged as N requests."""
+    settings: dict[str, object] = {
+        "rate_limit_anonymous": "100/minute",
+        "rate_limit_key": "60/minute",
+    }
+    if storage == "redis":
+        prefix = request.getfixturevalue("redis_prefix")
+        settings |= {"rate_limit_storage": REDIS_URL, "rate_limit_prefix": prefix}
+    with limited(engine, **settings) as client:
+        fifty = client.post("/v1/match", json=match_body(50))
+        one = client.post("/v1/match", json=match_body(1))
+        after = client.get(PERSONS)
+        # 52 spent of 100: a batch of 49 does not fit, and spends only its own request.
+        too_many = client.post("/v1/match", json=match_body(49))
+        then = client.get(PERSONS)
+        keyed = client.post("/v1/match", json=match_body(50), headers=keys["alice"])
+        keyed_over = client.post("/v1/match", json=match_body(11), headers=keys["alice"])
+        keyed_fits = client.post("/v1/match", json=match_body(9), headers=keys["alice"])
+        # A request refused for its body is charged one request, not its queries.
+        invalid = client.post("/v1/match", json={"queries": {"": {"name": "x"}}})
+        last = client.get(PERSONS)
+
+    assert [r.status_code for r in (fifty, one, after)] == [200, 200, 200]
+    assert len(fifty.json()["responses"]) == 50
+    assert [quota(r)[:2] for r in (fifty, one, after)] == [
+        ("100", "50"),
+        ("100", "49"),
+        ("100", "48"),
+    ]
+    assert too_many.status_code == 429
+    assert too_many.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    retry = int(too_many.headers["retry-after"])
+    assert 1 <= retry <= 60
+    assert too_many.json()["detail"] == (
+        "This request counts as 49 requests and the rate limit of 100 per 1 minute for this "
+        f"client address had room for 48; retry in {retry} s."
+    )
+    assert quota(too_many)[:2] == ("100", "47")
+    assert [name for name in too_many.headers if name.startswith("ratelimit-")] == [
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    ]
+    assert quota(then)[:2] == ("100", "46")
+    assert keyed.status_code == 200 and quota(keyed)[:2] == ("60", "10")
+    assert keyed_over.status_code == 429
+    assert keyed_over.json()["detail"].startswith(
+        "This request counts as 11 requests and the rate limit of 60 per 1 minute for this "
+        "API key had room for 10; retry in "
+    )
+    assert keyed_fits.status_code == 200 and quota(keyed_fits)[:2] == ("60", "0")
+    assert invalid.status_code == 422 and quota(invalid)[:2] == ("100", "45")
+    assert quota(last)[:2] == ("100", "44")
+
+
 def test_api_keys_have_their_own_buckets(engine: Engine, keys: Keys) -> None:
     with limited(engine, rate_limit_anonymous="2/minute", rate_limit_key="3/minute") as client:
         anonymous = [client.get(PERSONS) for _ in range(3)]

@@ -4,8 +4,9 @@ The log shows every reader what they could see for themselves, and no more. Cura
 row as written. For anyone else, annotations follow the visibility rules of
 app/services/annotations.py, applied to each row as of its own version and to the annotation
 as it stands now:
-- rows written while the annotation was hidden (edits, flags, a delete) are left out, unless
-  the reader is its creator;
+- rows written while the annotation was hidden (edits, flags, a delete) are left out, and of
+  an annotation hidden now only its creation and its hides and unhides are shown, unless the
+  reader is its creator;
 - to a reader who is not its creator, its hide reads as a removal (op `delete`, the shape a
   delete has) and its unhide as an appearance (op `create`), without the curator's key, so a
   tool that follows the log drops the annotation and picks it up again; and while it is hidden
@@ -63,12 +64,22 @@ def list_changes(
     )
 
 
+_APPEARANCES = (ChangeOp.create.value, ChangeOp.hide.value, ChangeOp.unhide.value)
+
+
 def _shown_to(actor: Actor) -> Any:
     """SQL: the rows a reader who is not a curator may see at all."""
     written_while_hidden = and_(_ANNOTATION, _HIDDEN_THEN, col(Change.op) != ChangeOp.hide.value)
+    # Of an annotation hidden now, only that it appeared and went: no edits, no flags.
+    hidden_now = and_(
+        _ANNOTATION,
+        func.coalesce(col(Annotation.hidden), false()),
+        col(Change.op).not_in(_APPEARANCES),
+    )
+    concealed = or_(written_while_hidden, hidden_now)
     if actor.anonymous:
-        return not_(written_while_hidden)
-    return or_(not_(written_while_hidden), col(Annotation.creator_key_id) == actor.key_id)
+        return not_(concealed)
+    return or_(not_(concealed), col(Annotation.creator_key_id) == actor.key_id)
 
 
 def _public(change: Change, hidden: bool | None, creator: str | None, actor: Actor) -> ChangePublic:

@@ -146,14 +146,14 @@ def read_file(path: Path) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         raise Refused(
-            f"not text: a NUL byte at byte {nul:,} (a binary file, or UTF-16 without a byte "
+            f"not text: a NUL byte at offset {nul:,} (a binary file, or UTF-16 without a byte "
             "order mark)"
         )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Refused(
-            f"not UTF-8: byte 0x{data[exc.start]:02x} at byte {exc.start:,} is not valid UTF-8"
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start:,} is not valid UTF-8"
         ) from exc
 
 
