@@ -38,6 +38,7 @@ APP_TABLES = {
     "name_variant",
     "search_doc",
     "mention",
+    "instance_secret",
 }
 # The search indexes SQLite keeps as FTS5 tables (with their shadow tables); PostgreSQL keeps
 # them as indexes and a generated column instead.
@@ -87,19 +88,29 @@ def test_head_is_the_single_revision_chain() -> None:
 
 
 def test_revision_files_are_date_prefixed() -> None:
+    """Revision files are named date[_time]_revision_slug after their Create Date; from the
+    first one named with a time on, names sort in chain order."""
     files = sorted(p.name for p in VERSIONS.glob("*.py"))
     assert files
     script = ScriptDirectory.from_config(migrations.alembic_config("sqlite://"))
+    timed = []
     for name in files:
-        m = re.fullmatch(r"(\d{8})_([0-9a-f]{12})_[a-z0-9_]+\.py", name)
+        m = re.fullmatch(r"(\d{8})(?:_(\d{4}))?_([0-9a-f]{12})_[a-z0-9_]+\.py", name)
         assert m, name
         datetime.strptime(m.group(1), "%Y%m%d")
-        revision = script.get_revision(m.group(2))
+        revision = script.get_revision(m.group(3))
         assert revision is not None
         assert revision.path.endswith(name)
-        created = re.search(r"^Create Date: (\d{4})-(\d\d)-(\d\d)", revision.longdoc, re.M)
+        created = re.search(
+            r"^Create Date: (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)", revision.longdoc, re.M
+        )
         assert created is not None, name
-        assert "".join(created.groups()) == m.group(1)
+        assert "".join(created.groups()[:3]) == m.group(1)
+        if m.group(2) is not None:
+            assert "".join(created.groups()[3:]) == m.group(2)
+            timed.append(m.group(3))
+    chain = [r.revision for r in reversed(list(script.walk_revisions()))]
+    assert timed == chain[len(chain) - len(timed) :]
 
 
 def test_upgrade_downgrade_upgrade(empty_db_url: str, empty_engine: Engine) -> None:
@@ -206,3 +217,22 @@ def test_search_migration_backfills_an_existing_database(db_url: str) -> None:
         assert rows() == seeded
     finally:
         engine.dispose()
+
+
+def test_each_database_gets_its_own_cursor_secret(db_url: str, empty_db_url: str) -> None:
+    """The migration that made instance_secret put a random cursor key in it: 256 bits, not
+    the old built-in default, and another one in every database."""
+    migrations.upgrade(empty_db_url)
+    secrets = []
+    for url in (db_url, empty_db_url):
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT name, value FROM instance_secret")).all()
+        finally:
+            engine.dispose()
+        assert [name for name, _ in rows] == ["cursor"]
+        secrets.append(rows[0][1])
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", s) for s in secrets), secrets
+    assert secrets[0] != secrets[1]
+    assert "elitekb-cursor-v1" not in secrets

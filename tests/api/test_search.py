@@ -936,6 +936,42 @@ def test_match(client: TestClient, subtests: pytest.Subtests) -> None:
             )
             assert [e["loc"] for e in problem["errors"]] == [loc]
 
+    # A query's name is the client's own handle on its answer: one line of 1..100 characters.
+    bad_names = {
+        "empty": ("", ""),
+        "NUL": ("q\x00", "q\x00"),
+        "newline": ("q\n1", "q\n1"),
+        "control character": ("q\x01", "q\x01"),
+        "101 characters": ("k" * 101, "k" * 100 + "…"),
+        "200,000 characters": ("k" * 200_000, "k" * 100 + "…"),
+    }
+    for label, (name, shown) in bad_names.items():
+        with subtests.test("refused query name: " + label):
+            problem = assert_problem(
+                client.post(
+                    "/v1/match", json={"queries": {"ok": {"name": "Gref"}, name: {"name": "Gref"}}}
+                ),
+                422,
+                "/v1/match",
+                slug="validation-error",
+            )
+            assert [e["loc"] for e in problem["errors"]] == [["body", "queries", shown, "[key]"]]
+            assert len(problem["detail"]) < 400
+    with subtests.test("refused query name: a lone surrogate"):
+        raw = b'{"queries": {"q\\ud800": {"name": "Gref"}}}'
+        problem = assert_problem(
+            client.post("/v1/match", content=raw, headers={"content-type": "application/json"}),
+            422,
+            "/v1/match",
+            slug="validation-error",
+        )
+        assert [e["loc"][:2] for e in problem["errors"]] == [["body", "queries"]]
+        assert [e["type"] for e in problem["errors"]] == ["string_unicode"]
+    with subtests.test("query names of 100 characters, in any script, are echoed"):
+        names = ["k" * 100, "Набиуллина?", "q 1"]
+        body = match(client, {n: {"name": "Gref"} for n in names})
+        assert list(body["responses"]) == names
+
     with subtests.test("names the longest allowed, or with no word, answer nothing"):
         for name in ["a" * 300, "!!!", "😀"]:
             assert match(client, {"q": {"name": name}})["responses"]["q"]["results"] == []
