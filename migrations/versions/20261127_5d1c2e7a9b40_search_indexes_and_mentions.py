@@ -7,8 +7,10 @@ Name variants, full-text documents and mentions, plus each backend's index over 
 - PostgreSQL: pg_trgm (GIN) over name skeletons, and a generated tsvector column ('simple'
   configuration: the terms are already folded and lemmatised in Python) with a GIN index
   per document type.
-The rows are derived from the curated data; the upgrade fills them for what is already there
-(and finds the mentions in the stored sources).
+The rows are derived from the curated data. This revision only makes the tables: like every
+migration it imports nothing from app/, so it does not move when the search rules do. `elitekb
+db upgrade` fills them for what is already there, with `elitekb search rebuild`'s code, once it
+has reached the head revision (app/services/migrations.py).
 
 Revision ID: 5d1c2e7a9b40
 Revises: ce4a27b188ca
@@ -174,15 +176,6 @@ def upgrade() -> None:
     bind = op.get_bind()
     for statement in _SQLITE_FTS if bind.dialect.name == "sqlite" else _POSTGRES_INDEXES:
         op.execute(statement)
-
-    # The index rows are derived data: computed by the same code the writes use.
-    from sqlmodel import Session
-
-    from app.services.search_index import rebuild
-
-    with Session(bind=bind) as session:
-        rebuild(session)
-        session.flush()
 
 
 def downgrade() -> None:
