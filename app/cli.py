@@ -113,7 +113,7 @@ def seed(
     ] = None,
 ) -> None:
     """Load the curated seed (idempotent: a second run changes nothing)."""
-    from app.services.seed import load_seed
+    from app.services.loading.seed import load_seed
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -138,8 +138,8 @@ def locate(
     ] = None,
 ) -> None:
     """Print the code-point offsets of QUOTE in a stored source, for curating claims."""
-    from app.services.sources import require_source
-    from app.services.spans import anchor, occurrences
+    from app.services.catalog.sources import require_source
+    from app.services.text.spans import anchor, occurrences
 
     engine = make_engine(get_settings().database_url)
     try:
@@ -209,8 +209,8 @@ def ingest(
     large, unreadable, a link out of its folder) is refused with its reason and the run goes
     on; the exit status is 1 if any file was refused, invalid or in conflict.
     """
-    from app.services.ingest import IngestOptions, files_in, ingest_file
-    from app.services.mentions import load_lexicon
+    from app.services.loading.ingest import IngestOptions, files_in, ingest_file
+    from app.services.search.detection import load_lexicon
 
     files = files_in(paths, follow_symlinks=follow_symlinks)
     if len(files) > 1 and (title or source_id):
@@ -267,7 +267,7 @@ def search_rebuild() -> None:
     from sqlalchemy import func, select
 
     from app.models import Mention, NameVariant, SearchDoc
-    from app.services.search_index import rebuild
+    from app.services.search.index import rebuild
 
     with _migrated_session() as session:
         rebuild(session)
@@ -291,7 +291,7 @@ def keys_create(
     from pydantic import ValidationError
 
     from app.models.api_key import ApiKeyCreate
-    from app.services.keys import create_key
+    from app.services.access.keys import create_key
 
     try:
         ApiKeyCreate(name=name, scopes=scope)
@@ -308,7 +308,7 @@ def keys_create(
 @keys_cli.command("list")
 def keys_list() -> None:
     """List keys (never their secrets)."""
-    from app.services.keys import all_keys
+    from app.services.access.keys import all_keys
 
     with _migrated_session() as session:
         keys = all_keys(session)
@@ -322,7 +322,7 @@ def keys_list() -> None:
 @keys_cli.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_…).")]) -> None:
     """Revoke a key: requests with it get 401 from now on."""
-    from app.services.keys import revoke_key
+    from app.services.access.keys import revoke_key
 
     with _migrated_session() as session:
         key = revoke_key(session, key_id, actor=None, origin="cli")

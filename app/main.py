@@ -23,12 +23,12 @@ from app.api import (
     sources,
 )
 from app.api.deps import Db
+from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.api.ratelimit import RateLimitMiddleware
 from app.auth import current_actor
 from app.config import Settings, get_settings
 from app.db import default_engine
-from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.problems import install_problem_handlers, problem_only_openapi
-from app.ratelimit import RateLimitMiddleware
 
 DESCRIPTION = """
 A knowledge base of named elites: the people, their roles, the organisations they run, the

@@ -55,9 +55,9 @@ import iuliia
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.services import terms  # noqa: E402
-from app.services.names import name_key  # noqa: E402
-from app.services.search_index import variants_of  # noqa: E402
+from app.services.search import terms  # noqa: E402
+from app.services.search.index import variants_of  # noqa: E402
+from app.services.search.terms import name_key  # noqa: E402
 
 PROVENANCE = "generated: bench/gen_kb.py"
 # Every row carries the same timestamps: the content, not the clock, is what is generated.
@@ -1087,7 +1087,7 @@ def migrate_and_seed(url: str) -> None:
 
     from app.db import make_engine
     from app.services import migrations
-    from app.services.seed import load_seed
+    from app.services.loading.seed import load_seed
 
     migrations.upgrade(url)
     engine = make_engine(url)

@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from e2e_server import ELITEKB, running_server  # noqa: E402
+from tests.support.server import ELITEKB, running_server  # noqa: E402
 
 BASELINE = "/livez"
 ENDPOINTS = [

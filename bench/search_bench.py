@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from e2e_server import running_server  # noqa: E402
 from http_bench import _cpu_sets, _environment  # noqa: E402
+
+from tests.support.server import running_server  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 GEN_KB = ROOT / "bench" / "gen_kb.py"

@@ -21,7 +21,6 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -31,13 +30,13 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.config import PROJECT_ROOT, Settings, get_settings
+from app.config import PROJECT_ROOT
 from app.db import make_engine, write_session
 from app.main import create_app
-from app.models.api_key import Scope
 from app.services import migrations
-from app.services.keys import create_key
-from app.services.seed import load_seed
+from app.services.access.keys import create_key
+from app.services.loading.seed import load_seed
+from tests.support.clients import KEY_SCOPES, Keys, app_settings
 
 PG_URL = os.environ.get("ELITEKB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("ELITEKB_REQUIRE_POSTGRES", "") == "1"
@@ -184,32 +183,6 @@ def client(engine: Engine) -> Iterator[TestClient]:
     """The app in-process over httpx (end-to-end tests start real uvicorn processes instead)."""
     with TestClient(create_app(engine, app_settings()), raise_server_exceptions=False) as c:
         yield c
-
-
-def app_settings(**overrides: object) -> Settings:
-    """The configured settings, with rate limits off unless a test asks for them: hundreds of
-    requests from one TestClient "address" are the point of several tests, not abuse."""
-    values: dict[str, object] = {"rate_limit_anonymous": "", "rate_limit_key": "", **overrides}
-    return get_settings().model_copy(update=values)
-
-
-@dataclass(frozen=True)
-class Keys:
-    """API keys made with the real key service, as ready-to-send headers."""
-
-    ids: dict[str, str]
-    secrets: dict[str, str]
-
-    def __getitem__(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.secrets[who]}"}
-
-
-KEY_SCOPES = {
-    "alice": [Scope.annotate],
-    "bob": [Scope.annotate],
-    "carol": [Scope.curate],
-    "admin": [Scope.admin],
-}
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ and runs the steps that only read (or that are refused and roll back) concurrent
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -21,40 +18,8 @@ from app.db import make_engine
 from app.main import create_app
 from app.models import Claim
 from app.services import migrations
-from app.services.seed import short_id
-
-ELITEKB = Path(sys.executable).parent / "elitekb"
-SOURCE_ID = "bondarev-2023-west-must-drive-a-wedge"
-
-
-class Cli:
-    def __init__(self, database_url: str, cwd: Path) -> None:
-        self.cwd = cwd
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ELITEKB_")}
-        self.env["ELITEKB_DATABASE_URL"] = database_url
-
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [str(ELITEKB), *args],
-            cwd=self.cwd,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        (result,) = self.run_all([*args])
-        return result
-
-    def run_all(self, *commands: list[str]) -> list[tuple[int, str, str]]:
-        """Run the commands concurrently; (exit code, stdout, stderr) for each, in order."""
-        procs = [self.start(*c) for c in commands]
-        results = []
-        for p in procs:
-            out, err = p.communicate(timeout=60)
-            results.append((p.returncode, out, err))
-        return results
+from app.services.loading.seed import short_id
+from tests.support.cli import SOURCE_ID, Cli
 
 
 def _summary(unchanged: bool) -> str:

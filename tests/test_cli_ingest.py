@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import Session
-from test_cli import Cli
 
 from app.db import make_engine
 from app.models import Change, Mention, Source
+from tests.support.cli import Cli
 
 RU = (
     "# Греф и Набиуллина\n\n"

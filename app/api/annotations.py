@@ -21,8 +21,8 @@ from app.models.annotation import (
     Verdict,
 )
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import annotation_writes as writes
-from app.services import annotations as service
+from app.services.annotations import reads as service
+from app.services.annotations import writes
 
 router = APIRouter(prefix="/v1/annotations", tags=["annotations"])
 

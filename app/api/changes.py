@@ -11,7 +11,7 @@ from app.api.http import list_responses, present
 from app.auth import ActorDep
 from app.models.change import ChangeEntity, ChangePublic
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import changes as service
+from app.services.catalog import changes as service
 
 router = APIRouter(prefix="/v1/changes", tags=["changes"])
 

@@ -9,16 +9,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
 from app.api.deps import ClaimIdPath, DbDep, IfMatch
-from app.api.http import list_responses, present, single_responses
+from app.api.http import (
+    CREATE_RESPONSES,
+    DELETE_RESPONSES,
+    UPDATE_RESPONSES,
+    list_responses,
+    present,
+    single_responses,
+)
 from app.auth import Curator
-from app.models.claim import ClaimPublic
+from app.models.claim import ClaimCreate, ClaimPublic, ClaimUpdate
 from app.models.common import SLUG_MAX, ClaimKind, Modality, Stance
-from app.models.curation import ClaimCreate, ClaimUpdate
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import claim_writes as writes
-from app.services import claims as service
+from app.services.catalog import claims as service
+from app.services.curation import claim_writes as writes
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 PREFIX = "/v1/claims"

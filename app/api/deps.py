@@ -22,7 +22,7 @@ from app.api.http import conditional_response
 from app.db import write_session
 from app.models.common import SLUG_MAX
 from app.pagination import CURSOR_KEY_CACHE, set_link_header
-from app.services.writes import etag_of
+from app.services.curation.transaction import etag_of
 
 R = TypeVar("R")
 

@@ -11,7 +11,7 @@ from app.api.http import list_responses, single_responses, write_responses
 from app.auth import Admin
 from app.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import keys as service
+from app.services.access import keys as service
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 

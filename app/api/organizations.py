@@ -6,18 +6,28 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
 from app.api.deps import DbDep, IfMatch, OrganizationIdPath
-from app.api.http import list_responses, present, single_responses
+from app.api.http import (
+    CREATE_RESPONSES,
+    DELETE_RESPONSES,
+    UPDATE_RESPONSES,
+    list_responses,
+    present,
+    single_responses,
+)
 from app.auth import Curator
 from app.models.common import EntityType, OrganizationKind
-from app.models.curation import OrganizationCreate, OrganizationUpdate
-from app.models.organization import OrganizationPublic, OrganizationSummary
-from app.models.search_api import MentionPublic
+from app.models.organization import (
+    OrganizationCreate,
+    OrganizationPublic,
+    OrganizationSummary,
+    OrganizationUpdate,
+)
+from app.models.search import MentionPublic
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import entity_writes as writes
-from app.services import mention_reads
-from app.services import organizations as service
+from app.services.catalog import mentions as mention_service
+from app.services.catalog import organizations as service
+from app.services.curation import entity_writes as writes
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 PREFIX = "/v1/organizations"
@@ -143,7 +153,7 @@ async def list_organization_mentions(
     written there and the claims that cover each mention."""
     return await db.page(
         request,
-        lambda session: mention_reads.list_entity_mentions(
+        lambda session: mention_service.list_entity_mentions(
             session, EntityType.organization, organization_id, cursor=cursor, limit=limit
         ),
     )

@@ -7,22 +7,27 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.claims import ClaimListDep, scoped_claims_page
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
 from app.api.deps import DbDep, IfMatch, PersonIdPath
-from app.api.http import list_responses, present, single_responses
+from app.api.http import (
+    CREATE_RESPONSES,
+    DELETE_RESPONSES,
+    UPDATE_RESPONSES,
+    list_responses,
+    present,
+    single_responses,
+)
 from app.auth import ActorDep, Curator
 from app.models.annotation import AnnotationPublic
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, EntityType, RoleStatus
-from app.models.curation import PersonCreate, PersonUpdate
-from app.models.person import PersonPublic, PersonSummary
+from app.models.person import PersonCreate, PersonPublic, PersonSummary, PersonUpdate
 from app.models.role import RolePublic
-from app.models.search_api import MentionPublic
+from app.models.search import MentionPublic
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import annotations as annotation_service
-from app.services import entity_writes as writes
-from app.services import mention_reads
-from app.services import persons as service
+from app.services.annotations import reads as annotation_service
+from app.services.catalog import mentions as mention_service
+from app.services.catalog import persons as service
+from app.services.curation import entity_writes as writes
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
 PREFIX = "/v1/persons"
@@ -214,7 +219,7 @@ async def list_person_mentions(
     written there and the claims that cover each mention."""
     return await db.page(
         request,
-        lambda session: mention_reads.list_entity_mentions(
+        lambda session: mention_service.list_entity_mentions(
             session, EntityType.person, person_id, cursor=cursor, limit=limit
         ),
     )

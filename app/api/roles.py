@@ -7,15 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
 from app.api.deps import DbDep, IfMatch
-from app.api.http import list_responses, present, single_responses
+from app.api.http import (
+    CREATE_RESPONSES,
+    DELETE_RESPONSES,
+    UPDATE_RESPONSES,
+    list_responses,
+    present,
+    single_responses,
+)
 from app.auth import Curator
 from app.models.common import SLUG_MAX, RoleKind, RoleStatus
-from app.models.curation import RoleCreate, RoleUpdate
-from app.models.role import RolePublic
+from app.models.role import RoleCreate, RolePublic, RoleUpdate
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import roles as service
+from app.services.catalog import roles as service
+from app.services.curation import role_writes as writes
 
 router = APIRouter(prefix="/v1/roles", tags=["roles"])
 PREFIX = "/v1/roles"
@@ -80,7 +86,7 @@ async def create_role(db: DbDep, actor: Curator, data: RoleCreate) -> Response:
     """Curators: add a position or membership. The person, organisation and claim must exist
     (422 naming which does not); the end date may not come before the start."""
     return await db.write_one(
-        lambda session: service.create_role(session, actor, data), location=PREFIX
+        lambda session: writes.create_role(session, actor, data), location=PREFIX
     )
 
 
@@ -96,7 +102,7 @@ async def update_role(
     """Curators: change any field (the fields sent replace the old ones). `If-Match` is
     required (428 without, 412 if stale)."""
     return await db.write_one(
-        lambda session: service.update_role(session, actor, role_id, patch, if_match=if_match)
+        lambda session: writes.update_role(session, actor, role_id, patch, if_match=if_match)
     )
 
 
@@ -111,5 +117,5 @@ async def delete_role(
     db: DbDep, actor: Curator, role_id: RoleIdPath, if_match: IfMatch = None
 ) -> Response:
     """Curators: delete a role; 409 while annotations on it remain. `If-Match` is required."""
-    await db.write(lambda session: service.delete_role(session, actor, role_id, if_match=if_match))
+    await db.write(lambda session: writes.delete_role(session, actor, role_id, if_match=if_match))
     return Response(status_code=204)

@@ -9,13 +9,13 @@ from sqlmodel import Session
 
 from app.api.deps import DbDep
 from app.api.http import list_responses
+from app.api.ratelimit import charge_extra
 from app.models.common import clean_line
-from app.models.search_api import MatchRequest, MatchResponse, MatchResult, SearchPage
+from app.models.search import MatchRequest, MatchResponse, MatchResult, SearchPage
 from app.pagination import CursorQuery
 from app.problems import ValidationFailed
-from app.ratelimit import charge_extra
-from app.services import matching
-from app.services import search as service
+from app.services.search import matching
+from app.services.search import ranking as service
 
 router = APIRouter(tags=["search"])
 

@@ -7,19 +7,30 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.claims import ClaimListDep, scoped_claims_page
-from app.api.curation import CREATE_RESPONSES, DELETE_RESPONSES, UPDATE_RESPONSES
 from app.api.deps import DbDep, IfMatch, SourceIdPath
-from app.api.http import list_responses, present, single_responses
+from app.api.http import (
+    CREATE_RESPONSES,
+    DELETE_RESPONSES,
+    UPDATE_RESPONSES,
+    list_responses,
+    present,
+    single_responses,
+)
 from app.auth import Curator
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX
-from app.models.curation import SourceCreate, SourceUpdate
-from app.models.search_api import MentionPublic
-from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
+from app.models.search import MentionPublic
+from app.models.source import (
+    SourceCreate,
+    SourcePublic,
+    SourceSummary,
+    SourceTextSlice,
+    SourceUpdate,
+)
 from app.pagination import CursorQuery, LimitQuery, Page
-from app.services import mention_reads
-from app.services import source_writes as writes
-from app.services import sources as service
+from app.services.catalog import mentions as mention_service
+from app.services.catalog import sources as service
+from app.services.curation import source_writes as writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 PREFIX = "/v1/sources"
@@ -186,7 +197,7 @@ async def list_source_mentions(
     filters = present(person=person, organization=organization)
     return await db.page(
         request,
-        lambda session: mention_reads.list_source_mentions(
+        lambda session: mention_service.list_source_mentions(
             session, source_id, filters=filters, cursor=cursor, limit=limit
         ),
     )

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.common import (
     ClaimKind,
     EntityRef,
+    EntityType,
     Modality,
     Stance,
     UTCDatetime,
     timestamp_field,
+)
+from app.models.fields import (
+    SUBJECTS_MAX,
+    End,
+    HedgeLine,
+    NameLine,
+    Occurrence,
+    Paragraph,
+    Quote,
+    Slug,
+    Start,
+    Strict,
+    not_null,
 )
 
 
@@ -138,3 +154,93 @@ class ClaimPublic(BaseModel):
     created_at: UTCDatetime
     updated_at: UTCDatetime
     version: int
+
+
+# -- request bodies (curate scope) ------------------------------------------------------------
+
+
+class EntityRefIn(Strict):
+    type: EntityType
+    id: Slug
+
+
+class ClaimCreate(Strict):
+    """A claim anchored to its exact words: give `start`/`end` (verified against the text) or
+    let the server find the quote (with `occurrence`, 1-based, if it occurs more than once).
+    Attribution is either a person/organisation (`attributed_to`) or a label
+    (`attributed_to_label`, e.g. "many"), exactly one of them."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source_id": "bondarev-2023-west-must-drive-a-wedge",
+                    "quote": "former finance minister Alexei Kudrin",
+                    "subjects": [{"type": "person", "id": "alexei-kudrin"}],
+                    "attributed_to": {"type": "person", "id": "boris-bondarev"},
+                    "kind": "role_statement",
+                    "statement": "Alexei Kudrin is a former finance minister of Russia.",
+                    "modality": "asserted",
+                    "stance": "neutral",
+                }
+            ]
+        },
+    )
+
+    source_id: Slug
+    quote: Quote
+    start: Start | None = None
+    end: End | None = None
+    occurrence: Occurrence | None = None
+    subjects: Annotated[list[EntityRefIn], PField(min_length=1, max_length=SUBJECTS_MAX)]
+    attributed_to: EntityRefIn | None = None
+    attributed_to_label: NameLine | None = None
+    kind: ClaimKind
+    statement: Paragraph
+    modality: Modality
+    hedge: HedgeLine | None = PField(
+        default=None, description="The hedging cue words; they must occur in the quote."
+    )
+    stance: Stance
+    rationale: Paragraph | None = None
+
+
+class ClaimUpdate(Strict):
+    """Any field of a claim. Sending `quote`, `start`/`end`, `occurrence` or `source_id`
+    anchors the claim again: offsets are verified, or found from the quote."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"stance": "unfavourable"}]}
+    )
+
+    source_id: Slug | SkipJsonSchema[None] = None
+    quote: Quote | SkipJsonSchema[None] = None
+    start: Start | SkipJsonSchema[None] = None
+    end: End | SkipJsonSchema[None] = None
+    occurrence: Occurrence | SkipJsonSchema[None] = None
+    subjects: (
+        Annotated[list[EntityRefIn], PField(min_length=1, max_length=SUBJECTS_MAX)]
+        | SkipJsonSchema[None]
+    ) = None
+    attributed_to: EntityRefIn | None = None
+    attributed_to_label: NameLine | None = None
+    kind: ClaimKind | SkipJsonSchema[None] = None
+    statement: Paragraph | SkipJsonSchema[None] = None
+    modality: Modality | SkipJsonSchema[None] = None
+    hedge: HedgeLine | None = None
+    stance: Stance | SkipJsonSchema[None] = None
+    rationale: Paragraph | None = None
+
+    _not_null = field_validator(
+        "source_id",
+        "quote",
+        "start",
+        "end",
+        "occurrence",
+        "subjects",
+        "kind",
+        "statement",
+        "modality",
+        "stance",
+    )(not_null)

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field as PField
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from app.models.common import (
+    NameKind,
+    Script,
+)
+from app.models.fields import (
+    IDENTIFIERS_MAX,
+    NAMES_MAX,
+    Code,
+    Lang,
+    LongLine,
+    NameLine,
+    Strict,
+)
 
 _ONE_OWNER = "(person_id IS NULL) <> (organization_id IS NULL)"
 
@@ -52,3 +69,30 @@ class IdentifierRow(SQLModel, table=True):
     organization_id: str | None = Field(default=None, sa_column=_owner_fk("organization"))
     scheme: str = Field(max_length=40)
     value: str = Field(max_length=300)
+
+
+# -- request bodies (curate scope) ------------------------------------------------------------
+
+
+class NameFormIn(Strict):
+    """One written form of a name, with where the curator got it."""
+
+    name: NameLine
+    lang: Lang | None = None
+    script: Script
+    kind: NameKind
+    scheme: Code | None = PField(
+        default=None, description="Transliteration scheme, e.g. `bgn_pcgn`, `iso9`."
+    )
+    provenance: LongLine
+
+
+class IdentifierIn(Strict):
+    """An identifier in another system; one (scheme, value) names one person or organisation."""
+
+    scheme: Code = PField(description="`wikidata`, `enwiki`, `ruwiki`, ...")
+    value: NameLine
+
+
+NameForms = Annotated[list[NameFormIn], PField(max_length=NAMES_MAX)]
+Identifiers = Annotated[list[IdentifierIn], PField(max_length=IDENTIFIERS_MAX)]

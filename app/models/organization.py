@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -18,6 +19,14 @@ from app.models.common import (
     UTCDatetime,
     timestamp_field,
 )
+from app.models.fields import (
+    NameLine,
+    Paragraph,
+    Slug,
+    Strict,
+    not_null,
+)
+from app.models.naming import Identifiers, NameForms
 from app.models.role import RolePerson, RolePublic
 
 
@@ -80,3 +89,54 @@ class OrganizationPublic(OrganizationSummary):
     claim_counts: ClaimCounts
     annotation_count: int = PField(description="Annotations (not hidden, not deleted) on it.")
     created_at: UTCDatetime
+
+
+# -- request bodies (curate scope) ------------------------------------------------------------
+
+
+class OrganizationCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "accounts-chamber-of-russia",
+                    "name": "Accounts Chamber of the Russian Federation",
+                    "kind": "state_body",
+                    "names": [
+                        {
+                            "name": "Счётная палата Российской Федерации",
+                            "lang": "ru",
+                            "script": "Cyrl",
+                            "kind": "original",
+                            "provenance": "curator: reference knowledge (official Russian name)",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    id: Slug = PField(description="Stable slug id; 409 if a person or organisation has it.")
+    name: NameLine = PField(description="Display name, in English.")
+    kind: OrganizationKind
+    description: Paragraph | None = None
+    names: NameForms = PField(default_factory=list)
+    identifiers: Identifiers = PField(default_factory=list)
+
+
+class OrganizationUpdate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "state_body"}]},
+    )
+
+    name: NameLine | SkipJsonSchema[None] = None
+    kind: OrganizationKind | SkipJsonSchema[None] = None
+    description: Paragraph | None = None
+    names: NameForms | SkipJsonSchema[None] = PField(default=None, description="Replaces all.")
+    identifiers: Identifiers | SkipJsonSchema[None] = PField(
+        default=None, description="Replaces all."
+    )
+
+    _not_null = field_validator("name", "kind", "names", "identifiers")(not_null)

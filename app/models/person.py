@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Date, String
 from sqlmodel import Field, SQLModel
 
@@ -17,6 +19,14 @@ from app.models.common import (
     UTCDatetime,
     timestamp_field,
 )
+from app.models.fields import (
+    NameLine,
+    Paragraph,
+    Slug,
+    Strict,
+    not_null,
+)
+from app.models.naming import Identifiers, NameForms
 from app.models.role import RolePublic
 
 
@@ -82,3 +92,81 @@ class PersonPublic(PersonSummary):
         "them and on their roles: what GET /v1/persons/{person_id}/annotations lists."
     )
     created_at: UTCDatetime
+
+
+# -- request bodies (curate scope) ------------------------------------------------------------
+
+_LAVROV_NAMES: list[Any] = [
+    {
+        "name": "Сергей Лавров",
+        "lang": "ru",
+        "script": "Cyrl",
+        "kind": "original",
+        "provenance": "curator: reference knowledge (Russian-language press usage)",
+    },
+    {
+        "name": "Sergey Lavrov",
+        "lang": "ru-Latn",
+        "script": "Latn",
+        "kind": "transliteration",
+        "scheme": "bgn_pcgn",
+        "provenance": "curator: reference knowledge (BGN/PCGN romanization)",
+    },
+]
+
+
+def _plausible_birth(value: date | None) -> date | None:
+    if value is not None and not date(1850, 1, 1) <= value <= date.today():
+        raise ValueError("birth_date must be between 1850-01-01 and today")
+    return value
+
+
+BirthDate = Annotated[date, AfterValidator(_plausible_birth)]
+
+
+class PersonCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "sergei-lavrov",
+                    "name": "Sergei Lavrov",
+                    "description": "Minister of Foreign Affairs of the Russian Federation.",
+                    "names": _LAVROV_NAMES,
+                    "identifiers": [],
+                }
+            ]
+        },
+    )
+
+    id: Slug = PField(description="Stable slug id; 409 if a person or organisation has it.")
+    name: NameLine = PField(description="Display name, in English.")
+    description: Paragraph | None = None
+    birth_date: BirthDate | None = PField(default=None, description="YYYY-MM-DD, if certain.")
+    names: NameForms = PField(default_factory=list)
+    identifiers: Identifiers = PField(default_factory=list)
+
+
+class PersonUpdate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "Russian economist; Minister of Finance from 2000 to 2011, "
+                    "later head of the Accounts Chamber."
+                }
+            ]
+        },
+    )
+
+    name: NameLine | SkipJsonSchema[None] = None
+    description: Paragraph | None = None
+    birth_date: BirthDate | None = None
+    names: NameForms | SkipJsonSchema[None] = PField(default=None, description="Replaces all.")
+    identifiers: Identifiers | SkipJsonSchema[None] = PField(
+        default=None, description="Replaces all."
+    )
+
+    _not_null = field_validator("name", "names", "identifiers")(not_null)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PField
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Column, Date, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +17,13 @@ from app.models.common import (
     RoleStatus,
     UTCDatetime,
     timestamp_field,
+)
+from app.models.fields import (
+    ClaimId,
+    NameLine,
+    Slug,
+    Strict,
+    not_null,
 )
 
 
@@ -115,3 +124,60 @@ class RolePublic(BaseModel):
     provenance: RoleProvenance | None
     updated_at: UTCDatetime
     version: int
+
+
+# -- request bodies (curate scope) ------------------------------------------------------------
+
+
+class RoleCreate(Strict):
+    """A person's position in, or membership of, an organisation. Dates are optional; a
+    precision needs its date, and the end may not come before the start."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": "alexei-kudrin",
+                    "organization_id": "ministry-of-finance-of-russia",
+                    "title": "Minister of Finance",
+                    "kind": "position",
+                    "status": "former",
+                    "start_date": "2000-01-01",
+                    "start_date_precision": "year",
+                    "end_date": "2011-01-01",
+                    "end_date_precision": "year",
+                }
+            ]
+        },
+    )
+
+    person_id: Slug
+    organization_id: Slug
+    title: NameLine
+    kind: RoleKind
+    status: RoleStatus
+    start_date: date | None = None
+    start_date_precision: DatePrecision | None = None
+    end_date: date | None = None
+    end_date_precision: DatePrecision | None = None
+    claim_id: ClaimId | None = PField(default=None, description="The claim that states it.")
+
+
+class RoleUpdate(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "former"}]}
+    )
+
+    person_id: Slug | SkipJsonSchema[None] = None
+    organization_id: Slug | SkipJsonSchema[None] = None
+    title: NameLine | SkipJsonSchema[None] = None
+    kind: RoleKind | SkipJsonSchema[None] = None
+    status: RoleStatus | SkipJsonSchema[None] = None
+    start_date: date | None = None
+    start_date_precision: DatePrecision | None = None
+    end_date: date | None = None
+    end_date_precision: DatePrecision | None = None
+    claim_id: ClaimId | None = None
+
+    _not_null = field_validator("person_id", "organization_id", "title", "kind", "status")(not_null)

@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.common import EntityRef, Rights, UTCDatetime, timestamp_field
+from app.models.common import (
+    EntityRef,
+    Rights,
+    UTCDatetime,
+    timestamp_field,
+)
+from app.models.fields import (
+    AUTHORS_MAX,
+    SOURCE_TEXT_MAX,
+    Lang,
+    LongLine,
+    ShortLine,
+    Slug,
+    SourceText,
+    Strict,
+    Url,
+    not_null,
+)
 
 # The seeded essay's text digest, used in OpenAPI examples.
 ESSAY_SHA256 = "6f74a669fb572e6b5db0bf06728dce12a5df9d6ac138171588649d2c0b6e674d"
@@ -131,3 +150,75 @@ class SourceTextSlice(BaseModel):
     text: str
     rights: Rights
     text_sha256: str
+
+
+# -- request bodies (curate scope) ------------------------------------------------------------
+
+_EXCERPT = (
+    "To the surprise of many observers, the Russian elite continues to show great cohesion "
+    "around the president."
+)
+
+
+class SourceCreate(Strict):
+    """A document and its canonical text, which claim offsets will point into (Unicode code
+    points, half-open). The text is stored exactly as sent."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "bondarev-2023-excerpt-elite-cohesion",
+                    "title": "The West Must Drive a Wedge Between Putin and Russia's Elites "
+                    "(excerpt)",
+                    "url": "https://www.themoscowtimes.com/2023/02/23/the-west-must-drive-a-"
+                    "wedge-between-putin-and-russia-s-elites-a80296",
+                    "published_date": "2023-02-23",
+                    "language": "en",
+                    "genre": "opinion",
+                    "rights": "excerpts",
+                    "text": _EXCERPT,
+                    "publisher_id": "the-moscow-times",
+                    "author_ids": ["boris-bondarev"],
+                }
+            ]
+        },
+    )
+
+    id: Slug
+    title: LongLine
+    url: Url | None = None
+    published_date: date | None = None
+    language: Lang
+    genre: ShortLine
+    rights: Rights
+    text: SourceText = PField(
+        description=f"The canonical text, at most {SOURCE_TEXT_MAX:,} code points (and the "
+        "request body at most ELITEKB_MAX_BODY_BYTES)."
+    )
+    publisher_id: Slug | None = PField(default=None, description="Publisher organisation id.")
+    author_ids: Annotated[list[Slug], PField(max_length=AUTHORS_MAX)] = PField(
+        default_factory=list, description="Author person ids, in byline order."
+    )
+
+
+class SourceUpdate(Strict):
+    """Metadata changes, or a new text: refused (409) while any claim's quote would no longer
+    match the new text at its offsets."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"genre": "essay"}]})
+
+    title: LongLine | SkipJsonSchema[None] = None
+    url: Url | None = None
+    published_date: date | None = None
+    language: Lang | SkipJsonSchema[None] = None
+    genre: ShortLine | SkipJsonSchema[None] = None
+    rights: Rights | SkipJsonSchema[None] = None
+    text: SourceText | SkipJsonSchema[None] = None
+    publisher_id: Slug | None = None
+    author_ids: Annotated[list[Slug], PField(max_length=AUTHORS_MAX)] | SkipJsonSchema[None] = None
+
+    _not_null = field_validator("title", "language", "genre", "rights", "text", "author_ids")(
+        not_null
+    )

@@ -36,7 +36,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 # The revision that made the search tables. Their rows are derived from the curated data by
-# today's code (app/services/search_index.py), which no migration may import: an upgrade that
+# today's code (app/services/search/index.py), which no migration may import: an upgrade that
 # passes this revision fills them once it has reached the head, where that code's models hold.
 SEARCH_TABLES_REVISION = "5d1c2e7a9b40"
 
@@ -52,7 +52,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
         script = ScriptDirectory.from_config(config)
         applied = {r.revision for r in script.iterate_revisions(after, before) if r is not None}
         if SEARCH_TABLES_REVISION in applied and after == head_revision():
-            from app.services.search_index import rebuild
+            from app.services.search.index import rebuild
 
             with write_session(engine) as session:
                 rebuild(session)

@@ -7,9 +7,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import Keys
-from elitekb_api_testkit import SOURCE_ID, canonical_text, claim_id
 from fastapi.testclient import TestClient
+
+from tests.support.api import SOURCE_ID, canonical_text, claim_id
+from tests.support.clients import Keys
 
 ABYSS = claim_id("five-realize-putin-leading-into-abyss")
 

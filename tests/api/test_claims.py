@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from elitekb_api_testkit import (
+from fastapi.testclient import TestClient
+
+from app.services.loading.seed import short_id
+from tests.support.api import (
     ALL_PERSONS,
     CONTEXT,
     FIVE,
@@ -16,9 +19,6 @@ from elitekb_api_testkit import (
     ids,
     without_timestamps,
 )
-from fastapi.testclient import TestClient
-
-from app.services.seed import short_id
 
 KINDS = [
     "characterization",

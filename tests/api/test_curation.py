@@ -8,8 +8,11 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Keys
-from curation_testkit import (
+from fastapi.testclient import TestClient
+
+from tests.support.api import name_forms, seed_persons
+from tests.support.clients import Keys
+from tests.support.curation import (
     ANNOTATOR,
     CURATOR,
     REFERENCES,
@@ -21,8 +24,6 @@ from curation_testkit import (
     whole_log,
     with_etag,
 )
-from elitekb_api_testkit import name_forms, seed_persons
-from fastapi.testclient import TestClient
 
 LAVROV_NAMES = [
     {

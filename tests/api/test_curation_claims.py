@@ -8,8 +8,21 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Keys
-from curation_testkit import (
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from app.services.text.spans import occurrences
+from tests.support.api import (
+    SOURCE_ID,
+    SOURCE_TITLE,
+    canonical_text,
+    claim_by_key,
+    expected_claims,
+    role_id,
+    sha256_hex,
+)
+from tests.support.clients import Keys
+from tests.support.curation import (
     ANNOTATOR,
     CURATOR,
     REFERENCES,
@@ -21,19 +34,6 @@ from curation_testkit import (
     whole_log,
     with_etag,
 )
-from elitekb_api_testkit import (
-    SOURCE_ID,
-    SOURCE_TITLE,
-    canonical_text,
-    claim_by_key,
-    expected_claims,
-    role_id,
-    sha256_hex,
-)
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
-
-from app.services.spans import occurrences
 
 ESSAY = f"/v1/sources/{SOURCE_ID}"
 KUDRIN_MINISTER = claim_by_key("kudrin-role-former-finance-minister")

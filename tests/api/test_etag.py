@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from elitekb_api_testkit import SOURCE_ID, assert_problem, claim_id
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Person
+from tests.support.api import SOURCE_ID, assert_problem, claim_id
 
 SINGLE_RESOURCES = [
     "/v1/persons/alexei-kudrin",

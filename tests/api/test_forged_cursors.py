@@ -12,18 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Keys, app_settings
-from elitekb_api_testkit import (
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.main import create_app
+from tests.support.api import (
     SOURCE_ID,
     assert_problem,
     sign_cursor,
     stored_cursor_secret,
     unpack_cursor,
 )
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-
-from app.main import create_app
+from tests.support.clients import Keys, app_settings
 
 INT32 = ("int", -(2**31), 2**31 - 1)
 INT64 = ("int", -(2**63), 2**63 - 1)

@@ -6,11 +6,11 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from conftest import Keys, app_settings
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.main import create_app
+from tests.support.clients import Keys, app_settings
 
 LIMIT = 256 * 1024
 

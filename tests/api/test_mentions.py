@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Keys
-from curation_testkit import CURATOR, created, etag, with_etag
-from elitekb_api_testkit import SOURCE_ID, assert_problem
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.models import NameVariant
-from app.services.mentions import load_lexicon
-from app.services.search_index import variants_of
-from app.services.terms import word_skeleton
+from app.services.search.detection import load_lexicon
+from app.services.search.index import variants_of
+from app.services.search.terms import word_skeleton
+from tests.support.api import SOURCE_ID, assert_problem
+from tests.support.clients import Keys
+from tests.support.curation import CURATOR, created, etag, with_etag
 
 RU_TEXT = (
     "Глава Центрального банка Эльвира Набиуллина заявила, что ставка останется прежней. "

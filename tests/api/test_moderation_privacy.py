@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Keys
 from fastapi.testclient import TestClient
+
+from tests.support.clients import Keys
 
 READERS = ("anonymous", "bob", "alice", "carol")
 Row = tuple[str, int, str | None]

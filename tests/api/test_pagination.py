@@ -10,15 +10,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from elitekb_api_testkit import (
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.support.api import (
     SOURCE_ID,
     assert_problem,
     next_link,
     sign_cursor,
     stored_cursor_secret,
 )
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 # (path, filters, number of items the unpaginated list has)
 LISTS: list[tuple[str, dict[str, str], int]] = [

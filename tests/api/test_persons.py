@@ -9,7 +9,10 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
-from elitekb_api_testkit import (
+from fastapi.testclient import TestClient
+
+from app.services.loading.seed import short_id
+from tests.support.api import (
     ALL_PERSONS,
     FIVE,
     SOURCE_ID,
@@ -24,9 +27,6 @@ from elitekb_api_testkit import (
     seed_roles,
     without_timestamps,
 )
-from fastapi.testclient import TestClient
-
-from app.services.seed import short_id
 
 NAME_QUERIES = [
     # Cyrillic, any case.

@@ -6,8 +6,9 @@ import re
 from urllib.parse import quote, urlsplit
 
 import pytest
-from elitekb_api_testkit import PROBLEM_KEYS, SOURCE_ID, claim_id
 from fastapi.testclient import TestClient
+
+from tests.support.api import PROBLEM_KEYS, SOURCE_ID, claim_id
 
 TEXT = f"/v1/sources/{SOURCE_ID}/text"
 CLAIM = f"/v1/claims/{claim_id('five-realize-putin-leading-into-abyss')}"

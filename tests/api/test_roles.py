@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from elitekb_api_testkit import role_json, seed_roles
 from fastapi.testclient import TestClient
+
+from tests.support.api import role_json, seed_roles
 
 
 def strip(role: dict[str, Any]) -> dict[str, Any]:

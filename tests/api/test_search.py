@@ -6,7 +6,7 @@ before being written down, so a test fails on any change of ranking, score or hi
 - query words (app/services/name_scoring.parse_query): a lone lowercase letter ("с", "a") is
   left out, a word repeated in another spelling ("Путин Putin") counts once, and a combining
   mark stays inside its word ("Mis\u030custin" is "Mišustin");
-- name scores follow app/services/name_scoring.py: 1.0 for a stored spelling (same words once
+- name scores follow app/services/search/scoring.py: 1.0 for a stored spelling (same words once
   casefolded, diacritics and apostrophes dropped); 0.98 when every word is the same once
   transliteration and Russian inflection are set aside; fewer words than the spelling has:
   mean x (0.75 + 0.25 x share of its words), x 0.85 without the surname (a surname alone
@@ -16,7 +16,7 @@ before being written down, so a test fails on any change of ranking, score or hi
   `explanation`) is the best-scoring one, then the one with most words identical (folded) to
   the query as typed, then one in the query's script, then a curated form over the display
   name over a generated romanisation, then the spelling's text;
-- claims and sources follow app/services/search.py: every query word present, 0.5 + 0.2 when
+- claims and sources follow app/services/search/ranking.py: every query word present, 0.5 + 0.2 when
   the words stand together + 0.1 x min(1, 20 / words of the record), so at most 0.8, below a
   surname alone (0.875); a person's or an organisation's description scores the same x 0.9;
 - highlight offsets are checked by slicing the matched words out of `highlight.text`; a claim
@@ -36,16 +36,17 @@ import re
 from typing import Any
 
 import pytest
-from conftest import Keys
-from curation_testkit import CURATOR, created, etag, with_etag
-from elitekb_api_testkit import (
+from fastapi.testclient import TestClient
+
+from tests.support.api import (
     SOURCE_ID,
     assert_problem,
     canonical_text,
     claim_by_key,
     expected_claims,
 )
-from fastapi.testclient import TestClient
+from tests.support.clients import Keys
+from tests.support.curation import CURATOR, created, etag, with_etag
 
 SURNAME_ALONE = 0.875  # 1.0 x (0.75 + 0.25 x 1/2): one word of two, the surname
 SAME_NAME = 0.98

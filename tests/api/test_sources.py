@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from elitekb_api_testkit import (
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.models import Source
+from tests.support.api import (
     ORIGINAL_PATH,
     SOURCE_ID,
     SOURCE_TITLE,
@@ -17,10 +21,6 @@ from elitekb_api_testkit import (
     sha256_hex,
     without_timestamps,
 )
-from fastapi.testclient import TestClient
-from sqlmodel import Session
-
-from app.models import Source
 
 TEXT_LENGTH = 4500
 JOIN_STEP = (

@@ -1,0 +1,44 @@
+"""Reading roles: one by id, and pages filtered by person, organisation, kind and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, col
+
+from app.models import Role
+from app.models.role import RolePublic
+from app.pagination import Keyset, paginate
+from app.problems import NotFound
+from app.services.catalog.loaders import role_public, role_select
+
+_ROLE_BY_ID = role_select().where(col(Role.id) == bindparam("id"))
+
+
+def get_role(session: Session, role_id: str) -> RolePublic:
+    row = session.execute(_ROLE_BY_ID, {"id": role_id}).first()
+    if row is None:
+        raise NotFound(f"No role with id {role_id!r}.")
+    return role_public(row)
+
+
+ROLE_LIST = Keyset("role-list", (col(Role.id),), lambda row: (row[0].id,))
+
+
+def list_roles(
+    session: Session, *, filters: dict[str, Any], cursor: str | None, limit: int | None
+) -> tuple[list[RolePublic], str | None]:
+    """Roles in id order, filtered by person, organisation, kind and status."""
+    stmt = role_select()
+    for name, column in (
+        ("person", Role.person_id),
+        ("organization", Role.organization_id),
+        ("kind", Role.kind),
+        ("status", Role.status),
+    ):
+        if filters.get(name):
+            stmt = stmt.where(col(column) == filters[name])
+    pager = paginate(session, stmt, ROLE_LIST, cursor=cursor, limit=limit, filters=filters)
+    rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
+    return [role_public(row) for row in rows], next_cursor

@@ -1,0 +1,240 @@
+"""Curating claims: create, edit (re-anchoring the quote when it or its offsets change), delete.
+
+A claim is accepted only when its quote is the source's text at its offsets: given offsets are
+verified, otherwise they are found from the quote (and `occurrence`). A hedge must be words of
+the quote. Prefix and suffix are always computed, never sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
+
+from app.auth import Actor
+from app.models import Claim, ClaimSubject, Organization, Person, Source
+from app.models.change import ChangeEntity, ChangeOp
+from app.models.claim import ClaimCreate, ClaimPublic, ClaimUpdate, EntityRefIn
+from app.models.common import EntityType, utcnow
+from app.problems import ValidationFailed
+from app.services.catalog.claims import get_claim
+from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
+from app.services.curation.transaction import (
+    bump,
+    check_if_match,
+    lock,
+    new_id,
+    plain,
+    record_change,
+)
+from app.services.search.index import reindex
+from app.services.text.spans import Span, anchor
+
+_MODELS: dict[EntityType, Any] = {EntityType.person: Person, EntityType.organization: Organization}
+_ANCHOR_FIELDS = {"source_id", "quote", "start", "end", "occurrence"}
+_SCALARS = ("kind", "statement", "modality", "hedge", "stance", "rationale")
+
+
+def _invalid(loc: str, message: str, kind: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"The claim is not valid: {message}.",
+        errors=[{"loc": ["body", loc], "msg": message, "type": kind}],
+    )
+
+
+def _check_refs(
+    session: Session,
+    source_id: str | None,
+    subjects: list[EntityRefIn] | None,
+    attributed_to: EntityRefIn | None,
+) -> None:
+    """422 for a subject listed twice, or naming every referenced record that does not exist."""
+    wanted: list[tuple[list[Any], Any, str]] = []
+    if source_id is not None:
+        wanted.append((["source_id"], Source, source_id))
+    seen: set[tuple[EntityType, str]] = set()
+    for i, s in enumerate(subjects or []):
+        if (s.type, s.id) in seen:
+            raise _invalid(
+                "subjects", f"the subject {s.type.value} {s.id!r} is listed twice", "duplicate"
+            )
+        seen.add((s.type, s.id))
+        wanted.append((["subjects", i, "id"], _MODELS[s.type], s.id))
+    if attributed_to is not None:
+        wanted.append((["attributed_to", "id"], _MODELS[attributed_to.type], attributed_to.id))
+    must_exist(session, wanted)
+
+
+def _attribution(attributed_to: EntityRefIn | None, label: str | None) -> dict[str, Any]:
+    if (attributed_to is None) == (label is None):
+        raise _invalid(
+            "attributed_to",
+            "give exactly one of attributed_to (a person or organisation) and "
+            "attributed_to_label (e.g. 'many')",
+            "attribution",
+        )
+    return {
+        "attributed_to_person_id": attributed_to.id
+        if attributed_to and attributed_to.type is EntityType.person
+        else None,
+        "attributed_to_organization_id": attributed_to.id
+        if attributed_to and attributed_to.type is EntityType.organization
+        else None,
+        "attributed_to_label": label,
+    }
+
+
+def _anchor(
+    text: str,
+    quote: str,
+    *,
+    start: int | None,
+    end: int | None,
+    occurrence: int | None,
+    label: str,
+) -> Span:
+    if occurrence is not None and (start is not None or end is not None):
+        raise _invalid("occurrence", "give start and end, or occurrence, not both", "anchor")
+    try:
+        return anchor(text, quote, start=start, end=end, occurrence=occurrence, label=label)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            exc.detail,
+            errors=[{"loc": ["body", "quote"], "msg": exc.detail, "type": "quote_anchor"}],
+        ) from exc
+
+
+def _span_values(span: Span) -> dict[str, Any]:
+    return {
+        "quote": span.quote,
+        "quote_start": span.start,
+        "quote_end": span.end,
+        "prefix": span.prefix,
+        "suffix": span.suffix,
+    }
+
+
+def _check_hedge(hedge: str | None, quote: str) -> None:
+    if hedge is not None and hedge not in quote:
+        raise _invalid("hedge", f"the hedge {hedge!r} does not occur in the quote", "hedge")
+
+
+def _subject_rows(claim_id: str, subjects: list[EntityRefIn]) -> list[ClaimSubject]:
+    return [
+        ClaimSubject(
+            claim_id=claim_id,
+            ordinal=i,
+            person_id=s.id if s.type is EntityType.person else None,
+            organization_id=s.id if s.type is EntityType.organization else None,
+        )
+        for i, s in enumerate(subjects)
+    ]
+
+
+def _current_subjects(session: Session, claim_id: str) -> list[tuple[EntityType, str]]:
+    rows = session.execute(
+        select(col(ClaimSubject.person_id), col(ClaimSubject.organization_id))
+        .where(col(ClaimSubject.claim_id) == claim_id)
+        .order_by(col(ClaimSubject.ordinal))
+    )
+    return [
+        (EntityType.person, p) if p is not None else (EntityType.organization, o) for p, o in rows
+    ]
+
+
+def create_claim(session: Session, actor: Actor, data: ClaimCreate) -> ClaimPublic:
+    attribution = _attribution(data.attributed_to, data.attributed_to_label)
+    _check_refs(session, data.source_id, data.subjects, data.attributed_to)
+    source = session.get(Source, data.source_id)
+    assert source is not None
+    span = _anchor(
+        source.text,
+        data.quote,
+        start=data.start,
+        end=data.end,
+        occurrence=data.occurrence,
+        label="claim",
+    )
+    _check_hedge(data.hedge, span.quote)
+    now = utcnow()
+    claim_id = new_id("clm_")
+    session.add(
+        Claim(
+            id=claim_id,
+            source_id=source.id,
+            **_span_values(span),
+            **attribution,
+            **{name: plain(getattr(data, name)) for name in _SCALARS},
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+    )
+    flush_or_conflict(session)
+    session.add_all(_subject_rows(claim_id, data.subjects))
+    record_change(session, actor, ChangeEntity.claim, claim_id, ChangeOp.create, 1)
+    reindex(session, [("claim", claim_id)])
+    flush_or_conflict(session)
+    session.commit()
+    return get_claim(session, claim_id)
+
+
+def update_claim(
+    session: Session, actor: Actor, claim_id: str, patch: ClaimUpdate, *, if_match: str | None
+) -> ClaimPublic:
+    row = lock(session, Claim, claim_id)
+    check_if_match(if_match, get_claim(session, claim_id))
+    sent = patch.model_fields_set
+    values: dict[str, Any] = {
+        name: plain(getattr(patch, name)) for name in _SCALARS if name in sent
+    }
+    if sent & {"attributed_to", "attributed_to_label"}:
+        values |= _attribution(patch.attributed_to, patch.attributed_to_label)
+    source_id = patch.source_id if "source_id" in sent and patch.source_id else row.source_id
+    subjects = patch.subjects if "subjects" in sent else None
+    _check_refs(
+        session,
+        source_id if source_id != row.source_id else None,
+        subjects,
+        patch.attributed_to if "attributed_to" in sent else None,
+    )
+    if sent & _ANCHOR_FIELDS:
+        source = session.get(Source, source_id)
+        assert source is not None
+        offsets = "start" in sent or "end" in sent
+        span = _anchor(
+            source.text,
+            patch.quote if "quote" in sent and patch.quote else row.quote,
+            start=patch.start if offsets else None,
+            end=patch.end if offsets else None,
+            occurrence=patch.occurrence if "occurrence" in sent else None,
+            label=f"claim {claim_id}",
+        )
+        values |= {"source_id": source_id, **_span_values(span)}
+    _check_hedge(values.get("hedge", row.hedge), values.get("quote", row.quote))
+    values = {name: v for name, v in values.items() if v != getattr(row, name)}
+    new_subjects = [(s.type, s.id) for s in subjects] if subjects is not None else None
+    if new_subjects == _current_subjects(session, claim_id):
+        new_subjects = None
+    if not values and new_subjects is None:
+        session.rollback()
+        return get_claim(session, claim_id)
+    for name, value in values.items():
+        setattr(row, name, value)
+    if subjects is not None and new_subjects is not None:
+        session.execute(delete(ClaimSubject).where(col(ClaimSubject.claim_id) == claim_id))
+        session.flush()
+        session.add_all(_subject_rows(claim_id, subjects))
+    bump(row)
+    record_change(session, actor, ChangeEntity.claim, claim_id, ChangeOp.update, row.version)
+    reindex(session, [("claim", claim_id)])
+    flush_or_conflict(session)
+    session.commit()
+    return get_claim(session, claim_id)
+
+
+def delete_claim(session: Session, actor: Actor, claim_id: str, *, if_match: str | None) -> None:
+    row = lock(session, Claim, claim_id)
+    check_if_match(if_match, get_claim(session, claim_id))
+    delete_unreferenced(session, actor, ChangeEntity.claim, row, claim_id)

@@ -1,0 +1,107 @@
+"""Curating roles: create, edit (partial), delete; the person, organisation and claim a role
+names must exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.auth import Actor
+from app.models import Claim, Organization, Person, Role
+from app.models.change import ChangeEntity, ChangeOp
+from app.models.common import utcnow
+from app.models.role import RoleCreate, RolePublic, RoleUpdate
+from app.problems import ValidationFailed
+from app.services.catalog.roles import get_role
+from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
+from app.services.curation.transaction import (
+    bump,
+    check_if_match,
+    lock,
+    new_id,
+    plain,
+    record_change,
+)
+
+FIELDS = (
+    "person_id",
+    "organization_id",
+    "title",
+    "kind",
+    "status",
+    "start_date",
+    "start_date_precision",
+    "end_date",
+    "end_date_precision",
+    "claim_id",
+)
+_REFERENCES = (("person_id", Person), ("organization_id", Organization), ("claim_id", Claim))
+
+
+def _check(session: Session, values: dict[str, Any], sent: set[str]) -> None:
+    """The referenced records exist (of those sent); a precision needs its date; the end
+    does not come before the start."""
+    must_exist(
+        session,
+        [
+            ([name], model, values[name])
+            for name, model in _REFERENCES
+            if name in sent and values[name]
+        ],
+    )
+    problems = []
+    for end in ("start", "end"):
+        if values[f"{end}_date_precision"] is not None and values[f"{end}_date"] is None:
+            problems.append((f"{end}_date_precision", f"{end}_date_precision needs {end}_date"))
+    start, end = values["start_date"], values["end_date"]
+    if start is not None and end is not None and end < start:
+        problems.append(("end_date", f"end_date {end} is before start_date {start}"))
+    if problems:
+        raise ValidationFailed(
+            "The role is not valid: " + "; ".join(msg for _, msg in problems) + ".",
+            errors=[
+                {"loc": ["body", loc], "msg": msg, "type": "role_rule"} for loc, msg in problems
+            ],
+        )
+
+
+def create_role(session: Session, actor: Actor, data: RoleCreate) -> RolePublic:
+    values = {name: plain(getattr(data, name)) for name in FIELDS}
+    _check(session, values, set(FIELDS))
+    now = utcnow()
+    role_id = new_id("rol_")
+    session.add(Role(id=role_id, **values, created_at=now, updated_at=now, version=1))
+    record_change(session, actor, ChangeEntity.role, role_id, ChangeOp.create, 1)
+    flush_or_conflict(session)
+    session.commit()
+    return get_role(session, role_id)
+
+
+def update_role(
+    session: Session, actor: Actor, role_id: str, patch: RoleUpdate, *, if_match: str | None
+) -> RolePublic:
+    row = lock(session, Role, role_id)
+    check_if_match(if_match, get_role(session, role_id))
+    sent = patch.model_fields_set
+    values = {
+        name: plain(getattr(patch, name)) if name in sent else getattr(row, name) for name in FIELDS
+    }
+    changed = {name for name in FIELDS if values[name] != getattr(row, name)}
+    if not changed:
+        session.rollback()
+        return get_role(session, role_id)
+    _check(session, values, changed)
+    for name in changed:
+        setattr(row, name, values[name])
+    bump(row)
+    record_change(session, actor, ChangeEntity.role, role_id, ChangeOp.update, row.version)
+    flush_or_conflict(session)
+    session.commit()
+    return get_role(session, role_id)
+
+
+def delete_role(session: Session, actor: Actor, role_id: str, *, if_match: str | None) -> None:
+    row = lock(session, Role, role_id)
+    check_if_match(if_match, get_role(session, role_id))
+    delete_unreferenced(session, actor, ChangeEntity.role, row, role_id)
