@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import Engine
@@ -18,6 +18,9 @@ from app.db import make_engine, write_session
 from app.models.api_key import Scope
 from app.problems import ProblemError
 from app.services import migrations
+
+if TYPE_CHECKING:
+    from app.services.loading.ingest import Candidate, IngestOptions
 
 cli = typer.Typer(
     help="elitekb: a knowledge base of named elites and what sources claim.",
@@ -209,8 +212,7 @@ def ingest(
     large, unreadable, a link out of its folder) is refused with its reason and the run goes
     on; the exit status is 1 if any file was refused, invalid or in conflict.
     """
-    from app.services.loading.ingest import IngestOptions, files_in, ingest_file
-    from app.services.search.detection import load_lexicon
+    from app.services.loading.ingest import IngestOptions, files_in
 
     files = files_in(paths, follow_symlinks=follow_symlinks)
     if len(files) > 1 and (title or source_id):
@@ -225,6 +227,21 @@ def ingest(
         genre=genre,
         rights=rights,
     )
+    statuses = _ingest_all(files, options, follow_symlinks=follow_symlinks)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    typer.echo(f"{len(files)} file(s): {summary or 'nothing to do'}")
+    if statuses.get("invalid") or statuses.get("conflict") or statuses.get("refused"):
+        raise typer.Exit(1)
+
+
+def _ingest_all(
+    files: list[Candidate], options: IngestOptions, *, follow_symlinks: bool
+) -> dict[str, int]:
+    """Ingest the files one by one, a progress line each on stderr; how many got each status.
+    Ctrl-C rolls back the file in progress and exits 130 (the ones before it are stored)."""
+    from app.services.loading.ingest import ingest_file
+    from app.services.search.lexicon import load_lexicon
+
     statuses: dict[str, int] = {}
     done = 0
     with _migrated_session() as session:
@@ -254,10 +271,7 @@ def ingest(
                 err=True,
             )
             raise typer.Exit(130) from None
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-    typer.echo(f"{len(files)} file(s): {summary or 'nothing to do'}")
-    if statuses.get("invalid") or statuses.get("conflict") or statuses.get("refused"):
-        raise typer.Exit(1)
+    return statuses
 
 
 @search_cli.command("rebuild")

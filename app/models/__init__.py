@@ -1,4 +1,10 @@
-"""All tables, imported in dependency order so SQLModel.metadata is complete on import."""
+"""The data model: one module per entity family, holding its table and its request and
+response shapes together (`person`: Person, PersonCreate, PersonUpdate, PersonPublic, ...).
+
+`common` holds vocabularies and small shapes several families use; `fields` the field types
+and limits of request bodies. Models import nothing above them. This module imports every
+table, in dependency order, so SQLModel.metadata is complete on import.
+"""
 
 from app.models.annotation import Annotation, AnnotationFlag, AnnotationTag, AnnotationVersion
 from app.models.api_key import ApiKey

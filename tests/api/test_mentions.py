@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.models import NameVariant
-from app.services.search.detection import load_lexicon
 from app.services.search.index import variants_of
+from app.services.search.lexicon import load_lexicon
 from app.services.search.terms import word_skeleton
 from tests.support.api import SOURCE_ID, assert_problem
 from tests.support.clients import Keys

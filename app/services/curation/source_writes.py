@@ -29,8 +29,8 @@ from app.services.curation.integrity import (
     must_exist,
 )
 from app.services.curation.transaction import bump, check_if_match, lock, plain, record_change
-from app.services.search.detection import Lexicon
 from app.services.search.index import reindex
+from app.services.search.lexicon import Lexicon
 from app.services.text.spans import CONTEXT_CHARS
 
 SUBMITTED = "submitted over the API"

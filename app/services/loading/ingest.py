@@ -36,7 +36,7 @@ from app.models.fields import SOURCE_TEXT_MAX
 from app.models.source import SourceCreate
 from app.problems import ProblemError
 from app.services.curation.source_writes import add_source, text_sha256
-from app.services.search.detection import Lexicon
+from app.services.search.lexicon import Lexicon
 
 SUFFIXES = (".txt", ".md")
 _SLUG_BREAK = re.compile(r"[^a-z0-9]+")
@@ -196,20 +196,9 @@ def ingest_file(
         return IngestResult(path, source_id, "refused", str(exc))
     title = options.title or heading or path.stem.replace("_", " ").replace("-", " ")
     digest = text_sha256(text)
-    existing = session.get(Source, source_id)
-    if existing is not None:
-        if existing.text_sha256 == digest:
-            return IngestResult(path, source_id, "unchanged", "already ingested")
-        return IngestResult(
-            path,
-            source_id,
-            "conflict",
-            f"a source {source_id!r} with another text exists; give --id to store this one "
-            "under another id, or edit that source over the API",
-        )
-    twin = session.scalars(select(col(Source.id)).where(col(Source.text_sha256) == digest)).first()
-    if twin is not None:
-        return IngestResult(path, source_id, "duplicate", f"same text as source {twin!r}")
+    stored = _already_stored(session, path, source_id, digest)
+    if stored is not None:
+        return stored
     try:
         data = SourceCreate.model_validate(
             {
@@ -242,3 +231,24 @@ def ingest_file(
     return IngestResult(
         path, source_id, "created", "", kinds.get("person", 0), kinds.get("organization", 0)
     )
+
+
+def _already_stored(
+    session: Session, path: Path, source_id: str, digest: str
+) -> IngestResult | None:
+    """What to report if this text, or another under this id, is stored already."""
+    existing = session.get(Source, source_id)
+    if existing is not None:
+        if existing.text_sha256 == digest:
+            return IngestResult(path, source_id, "unchanged", "already ingested")
+        return IngestResult(
+            path,
+            source_id,
+            "conflict",
+            f"a source {source_id!r} with another text exists; give --id to store this one "
+            "under another id, or edit that source over the API",
+        )
+    twin = session.scalars(select(col(Source.id)).where(col(Source.text_sha256) == digest)).first()
+    if twin is not None:
+        return IngestResult(path, source_id, "duplicate", f"same text as source {twin!r}")
+    return None

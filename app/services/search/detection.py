@@ -20,145 +20,22 @@ abbreviations ("ЦБ", "CBR") only as written, in capitals.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
+from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlmodel import Session, col
 
 from app.models import Mention, NameVariant, Source
 from app.models.common import EntityType
 from app.services.search import terms
-
-_ABBREVIATION_MAX = 4
-# Russian dictionary forms of surnames are masculine (Набиуллиной -> набиуллин): a feminine
-# romanised surname is also known by that stem.
-_FEMININE_ENDINGS = re.compile(r"(?<=[a-z]{2})(in|ov|ev|ik|sk|ij)a$")
-
-
-@lru_cache(maxsize=1)
-def given_names() -> frozenset[str]:
-    """Skeletons of common given names (app/data/given_names.txt, with every romanisation of
-    the Cyrillic ones), used to tell "Alexander Kudrin" from "Mayor Kudrin"."""
-    text = resources.files("app").joinpath("data/given_names.txt").read_text(encoding="utf-8")
-    out: set[str] = set()
-    for line in text.splitlines():
-        name = line.split("#", 1)[0].strip()
-        if not name:
-            continue
-        out.add(terms.word_skeleton(name))
-        for _, latin in terms.transliterations(name):
-            out.add(terms.word_skeleton(latin))
-    return frozenset(out)
-
-
-@lru_cache(maxsize=100_000)
-def name_skels(word: str) -> frozenset[str]:
-    """The skeletons a name word is known by: as written, in its dictionary form (Cyrillic)
-    and, for a feminine surname, the masculine stem that Russian dictionary forms use."""
-    out = {terms.word_skeleton(word)}
-    if terms.is_cyrillic(word):
-        out.add(terms.lemma_skeleton(word))
-    out |= {_FEMININE_ENDINGS.sub(r"\1", s) for s in out}
-    return frozenset(out)
-
-
-def text_skels(word: terms.Word) -> frozenset[str]:
-    out = set(word.skels)
-    out |= {_FEMININE_ENDINGS.sub(r"\1", s) for s in out}
-    return frozenset(out)
-
-
-@dataclass
-class _Person:
-    id: str
-    given: set[str] = field(default_factory=set)
-    patronymic: set[str] = field(default_factory=set)
-    family: set[str] = field(default_factory=set)
-    names: dict[str, str] = field(default_factory=dict)
-
-    def initials(self, parts: set[str]) -> set[str]:
-        return {s[0] for s in parts if s}
-
-
-@dataclass
-class Lexicon:
-    """Every known name, arranged for scanning a text."""
-
-    persons: dict[str, _Person] = field(default_factory=dict)
-    by_family: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    # organisation phrases: first word skeleton -> [(org id, word skeleton sets, name)]
-    phrases: dict[str, list[tuple[str, list[frozenset[str]], str]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    abbreviations: dict[str, list[tuple[str, str]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    given_skels: set[str] = field(default_factory=set)
-
-    def add_person(self, person_id: str, variant: str) -> None:
-        person = self.persons.setdefault(person_id, _Person(person_id))
-        words = [w.surface for w in terms.words(variant)]
-        if not words:
-            return
-        if len(words) == 1:
-            person.family |= name_skels(words[0])
-        else:
-            person.given |= name_skels(words[0])
-            person.family |= name_skels(words[-1])
-            if len(words) >= 3:
-                person.patronymic |= name_skels(words[1])
-        for s in name_skels(words[-1]):
-            self.by_family[s].add(person_id)
-            person.names.setdefault(s, variant)
-        self.given_skels |= person.given
-
-    def add_organization(self, org_id: str, variant: str) -> None:
-        words = terms.words(variant)
-        if not words:
-            return
-        if len(words) == 1 and len(words[0].surface) <= _ABBREVIATION_MAX:
-            self.abbreviations[words[0].surface].append((org_id, variant))
-            return
-        sets = [name_skels(w.surface) for w in words]
-        for first in sets[0]:
-            self.phrases[first].append((org_id, sets, variant))
-
-
-_cached: tuple[tuple[int, int], Lexicon] | None = None
-
-
-def load_lexicon(session: Session) -> Lexicon:
-    """Every known name, read from the name variants. Built once per process and reused
-    while the variants are unchanged: each change to them deletes and inserts rows, and as
-    ids are never reused, that moves their highest id or their count."""
-    global _cached
-    stamp_row = session.execute(select(func.max(NameVariant.id), func.count())).one()
-    stamp = (int(stamp_row[0] or 0), int(stamp_row[1]))
-    if _cached is not None and _cached[0] == stamp:
-        return _cached[1]
-    lexicon = _build_lexicon(session)
-    _cached = (stamp, lexicon)
-    return lexicon
-
-
-def _build_lexicon(session: Session) -> Lexicon:
-    lexicon = Lexicon()
-    rows = session.execute(
-        select(
-            col(NameVariant.person_id), col(NameVariant.organization_id), col(NameVariant.variant)
-        ).order_by(col(NameVariant.id))
-    )
-    for person_id, organization_id, variant in rows:
-        if person_id is not None:
-            lexicon.add_person(person_id, variant)
-        else:
-            lexicon.add_organization(organization_id, variant)
-    return lexicon
+from app.services.search.lexicon import (
+    KnownPerson,
+    Lexicon,
+    given_names,
+    load_lexicon,
+    text_skels,
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +78,78 @@ def _given_like(lexicon: Lexicon, word: terms.Word) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Around:
+    """The words directly around a capitalised word i (None where there is a gap or an end)."""
+
+    prev2: terms.Word | None
+    prev: terms.Word | None
+    nxt: terms.Word | None
+    nxt2: terms.Word | None
+
+
+def _around(text: str, words: Sequence[terms.Word], i: int) -> _Around:
+    word = words[i]
+    prev = words[i - 1] if i > 0 and _adjacent(text, words[i - 1], word) else None
+    prev2 = (
+        words[i - 2] if prev is not None and i > 1 and _adjacent(text, words[i - 2], prev) else None
+    )
+    nxt = words[i + 1] if i + 1 < len(words) and _adjacent(text, word, words[i + 1]) else None
+    nxt2 = (
+        words[i + 2]
+        if nxt is not None and i + 2 < len(words) and _adjacent(text, nxt, words[i + 2])
+        else None
+    )
+    return _Around(prev2, prev, nxt, nxt2)
+
+
+def _initials_match(text: str, p: KnownPerson, i: int, near: _Around) -> tuple[int, int] | None:
+    """ "A. Kudrin" or "А. Л. Кудрин": the span if the initials before the surname are the
+    person's, else None (someone else's initials). `near.prev` is an initial."""
+    assert near.prev is not None
+    if near.prev2 is not None and _is_initial(text, near.prev2):
+        ok = _initial_of(near.prev2) in p.initials(p.given) and _initial_of(
+            near.prev
+        ) in p.initials(p.patronymic)
+        return (i - 2, i) if ok else None
+    return (i - 1, i) if _initial_of(near.prev) in p.initials(p.given) else None
+
+
+def _match_person(
+    text: str, p: KnownPerson, i: int, near: _Around
+) -> tuple[tuple[int, int, str] | None, bool]:
+    """(first word, last word, basis) of a mention of `p` whose surname is word i, or None;
+    and whether the words around it are someone else's initials (a look-alike)."""
+    prev, prev2, nxt, nxt2 = near.prev, near.prev2, near.nxt, near.nxt2
+    if prev is not None and text_skels(prev) & p.given:
+        return (i - 1, i, "full_name"), False
+    if (
+        prev is not None
+        and prev2 is not None
+        and text_skels(prev) & p.patronymic
+        and text_skels(prev2) & p.given
+    ):
+        return (i - 2, i, "full_name"), False
+    if (
+        prev is not None
+        and _is_initial(text, prev)
+        and prev2 is not None
+        and text_skels(prev2) & p.given
+        and _initial_of(prev) in p.initials(p.patronymic)
+    ):
+        # "Alexei L. Kudrin": given name, patronymic initial, surname.
+        return (i - 2, i, "full_name"), False
+    if prev is not None and _is_initial(text, prev):
+        span = _initials_match(text, p, i, near)
+        return ((*span, "initials"), False) if span is not None else (None, True)
+    if nxt is not None and text_skels(nxt) & p.given:
+        last = i + 2 if nxt2 is not None and text_skels(nxt2) & p.patronymic else i + 1
+        return (i, last, "surname_first"), False
+    if nxt is not None and _is_initial(text, nxt) and _initial_of(nxt) in p.initials(p.given):
+        return (i, i + 1, "initials"), False
+    return None, False
+
+
 def _person_spans(
     text: str, words: Sequence[terms.Word], lexicon: Lexicon
 ) -> tuple[list[Found], list[tuple[int, set[str]]]]:
@@ -214,84 +163,22 @@ def _person_spans(
         candidates = set().union(*(lexicon.by_family.get(s, set()) for s in text_skels(word)))
         if not candidates:
             continue
+        near = _around(text, words, i)
         best: tuple[int, int, str, str] | None = None  # (first word, last word, basis, person)
         look_alike = False
         for pid in sorted(candidates):
-            p = lexicon.persons[pid]
-            prev = words[i - 1] if i > 0 and _adjacent(text, words[i - 1], word) else None
-            prev2 = (
-                words[i - 2]
-                if prev is not None and i > 1 and _adjacent(text, words[i - 2], prev)
-                else None
-            )
-            nxt = (
-                words[i + 1] if i + 1 < len(words) and _adjacent(text, word, words[i + 1]) else None
-            )
-            nxt2 = (
-                words[i + 2]
-                if nxt is not None and i + 2 < len(words) and _adjacent(text, nxt, words[i + 2])
-                else None
-            )
-            match: tuple[int, int, str] | None = None
-            if prev is not None and text_skels(prev) & p.given:
-                match = (i - 1, i, "full_name")
-            elif (
-                prev is not None
-                and prev2 is not None
-                and text_skels(prev) & p.patronymic
-                and text_skels(prev2) & p.given
-            ):
-                match = (i - 2, i, "full_name")
-            elif (
-                prev is not None
-                and _is_initial(text, prev)
-                and prev2 is not None
-                and text_skels(prev2) & p.given
-                and _initial_of(prev) in p.initials(p.patronymic)
-            ):
-                # "Alexei L. Kudrin": given name, patronymic initial, surname.
-                match = (i - 2, i, "full_name")
-            elif prev is not None and _is_initial(text, prev):
-                if prev2 is not None and _is_initial(text, prev2):
-                    ok = _initial_of(prev2) in p.initials(p.given) and _initial_of(
-                        prev
-                    ) in p.initials(p.patronymic)
-                    span = (i - 2, i)
-                else:
-                    ok = _initial_of(prev) in p.initials(p.given)
-                    span = (i - 1, i)
-                if ok:
-                    match = (*span, "initials")
-                else:
-                    look_alike = True
-            elif nxt is not None and text_skels(nxt) & p.given:
-                last = i + 2 if nxt2 is not None and text_skels(nxt2) & p.patronymic else i + 1
-                match = (i, last, "surname_first")
-            elif (
-                nxt is not None
-                and _is_initial(text, nxt)
-                and _initial_of(nxt) in p.initials(p.given)
-            ):
-                match = (i, i + 1, "initials")
+            match, other = _match_person(text, lexicon.persons[pid], i, near)
+            look_alike = look_alike or other
             if match is not None and (best is None or match[1] - match[0] > best[1] - best[0]):
                 best = (*match, pid)
         if best is not None:
             first, last, basis, pid = best
             start, end = words[first].start, words[last].end
-            found.append(
-                Found(
-                    EntityType.person,
-                    pid,
-                    start,
-                    end,
-                    text[start:end],
-                    basis,
-                    _matched_name(lexicon.persons[pid], words[i]),
-                )
-            )
+            matched = _matched_name(lexicon.persons[pid], words[i])
+            found.append(Found(EntityType.person, pid, start, end, text[start:end], basis, matched))
             used.update(range(first, last + 1))
             continue
-        prev = words[i - 1] if i > 0 and _adjacent(text, words[i - 1], word) else None
+        prev = near.prev
         if look_alike or (
             prev is not None and (_is_initial(text, prev) or _given_like(lexicon, prev))
         ):
@@ -300,7 +187,7 @@ def _person_spans(
     return found, bare
 
 
-def _matched_name(person: _Person, word: terms.Word) -> str:
+def _matched_name(person: KnownPerson, word: terms.Word) -> str:
     for s in sorted(text_skels(word)):
         if s in person.names:
             return person.names[s]

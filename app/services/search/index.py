@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.models.common import EntityType
 from app.services.search import detection, terms
-from app.services.search.detection import Lexicon
+from app.services.search.lexicon import Lexicon, name_skels
 
 # search_doc.entity_type values.
 DOC_TYPES = ("person", "organization", "claim", "source")
@@ -36,7 +36,7 @@ def variant_words(variant: str) -> str:
     """Every skeleton the words of a spelling are known by, once each, space-separated."""
     known: dict[str, None] = {}
     for word in terms.words(variant):
-        for skel in sorted(detection.name_skels(word.surface)):
+        for skel in sorted(name_skels(word.surface)):
             known[skel] = None
     return " ".join(known)
 

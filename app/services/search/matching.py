@@ -16,6 +16,7 @@ from app.models.common import EntityType
 from app.models.search import MatchCandidate, MatchQuery
 from app.services.catalog.loaders import entity_refs
 from app.services.search import scoring
+from app.services.search.backends import VariantRow
 from app.services.search.ranking import best_names, why_name
 
 
@@ -58,46 +59,22 @@ def match(
     if not parsed.words:
         return []
     kind = query.type.value
-    out = []
     candidates = best_names(session, parsed, [kind])
     ids = [entity_id for _, entity_id in candidates]
     births = _birth_dates(session, ids) if query.birth_date is not None and kind == "person" else {}
-    # A candidate can gain at most `up` and the limit-th best lose at most `down`: one
-    # further below than up + down cannot reach the answer, and is not worth the lookups.
-    up = (0.1 if query.organization else 0.0) + (0.05 if query.birth_date else 0.0)
-    down = (0.1 if query.organization else 0.0) + (0.3 if query.birth_date else 0.0)
-    by_name = sorted((scored.score for scored, _ in candidates.values()), reverse=True)
-    floor = by_name[limit - 1] - up - down if len(by_name) > limit else -1.0
-    contenders = [eid for (_, eid), (scored, _) in candidates.items() if scored.score >= floor]
     orgs = (
-        _organization_similarities(session, query.organization, contenders)
+        _organization_similarities(
+            session, query.organization, _contenders(query, candidates, limit)
+        )
         if query.organization and kind == "person"
         else {}
     )
+    out = []
     for (_, entity_id), (scored, row) in candidates.items():
-        features: dict[str, float | None] = {"name": scored.score}
-        total = scored.score
-        if query.birth_date is not None:
-            agreement = birth_agreement(query.birth_date, births.get(entity_id))
-            features["birth_date"] = agreement
-            if agreement is not None:
-                total += BIRTH_ADJUSTMENT[agreement]
-        if query.organization and kind == "person":
-            if entity_id not in orgs:
-                continue  # out of reach of the answer (see `floor` above)
-            org = orgs[entity_id]
-            features["organization"] = org
-            if org is not None:
-                total += 0.2 * (org - 0.5)
-        total = min(1.0, max(0.0, total))
-        out.append(
-            (
-                round(total, 4),
-                entity_id,
-                features,
-                why_name(scored, row),
-            )
-        )
+        if query.organization and kind == "person" and entity_id not in orgs:
+            continue  # out of reach of the answer (see `_contenders`)
+        total, features = _features(query, scored.score, births.get(entity_id), orgs.get(entity_id))
+        out.append((total, entity_id, features, why_name(scored, row)))
     out.sort(key=lambda c: (-c[0], c[1]))
     top = [c[1] for c in out[:limit]]
     refs = entity_refs(session, top if kind == "person" else [], top if kind != "person" else [])
@@ -113,6 +90,39 @@ def match(
         )
         for total, entity_id, features, why in out[:limit]
     ]
+
+
+def _contenders(
+    query: MatchQuery,
+    candidates: dict[tuple[str, str], tuple[scoring.NameScore, VariantRow]],
+    limit: int,
+) -> list[str]:
+    """The candidates whose name score can still reach the answer. A candidate can gain at
+    most `up` and the limit-th best lose at most `down`: one further below than up + down
+    cannot reach it, and is not worth the organisation lookups."""
+    up = (0.1 if query.organization else 0.0) + (0.05 if query.birth_date else 0.0)
+    down = (0.1 if query.organization else 0.0) + (0.3 if query.birth_date else 0.0)
+    by_name = sorted((scored.score for scored, _ in candidates.values()), reverse=True)
+    floor = by_name[limit - 1] - up - down if len(by_name) > limit else -1.0
+    return [eid for (_, eid), (scored, _) in candidates.items() if scored.score >= floor]
+
+
+def _features(
+    query: MatchQuery, name_score: float, birth: date | None, org: float | None
+) -> tuple[float, dict[str, float | None]]:
+    """The candidate's score in [0, 1] (rounded to 4 places) and the features behind it."""
+    features: dict[str, float | None] = {"name": name_score}
+    total = name_score
+    if query.birth_date is not None:
+        agreement = birth_agreement(query.birth_date, birth)
+        features["birth_date"] = agreement
+        if agreement is not None:
+            total += BIRTH_ADJUSTMENT[agreement]
+    if query.organization and query.type.value == "person":
+        features["organization"] = org
+        if org is not None:
+            total += 0.2 * (org - 0.5)
+    return round(min(1.0, max(0.0, total)), 4), features
 
 
 # A same birth date confirms a little; another day of the same year (often a data error)

@@ -27,7 +27,7 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import token_sort_ratio
 
 from app.services.search import terms
-from app.services.search.detection import name_skels
+from app.services.search.lexicon import name_skels
 
 WORD_MATCH = 0.8
 SAME_NAME = 0.98
