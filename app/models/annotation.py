@@ -35,6 +35,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import Line, UTCDatetime, timestamp_field
 from app.models.common import Text as TextType
+from app.models.fields import Strict
 
 BODY_MAX = 10_000
 TAG_MAX = 64
@@ -168,10 +169,6 @@ Tag = Annotated[
 ]
 Body = Annotated[TextType, StringConstraints(min_length=1, max_length=BODY_MAX)]
 Link = Annotated[HttpUrl, PField(description="An http or https URL.")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SelectorIn(Strict):
