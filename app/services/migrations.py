@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.config import PROJECT_ROOT, normalise_database_url
 from app.db import make_engine, write_session
@@ -35,23 +35,29 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-# The revision that made the search tables. Their rows are derived from the curated data by
-# today's code (app/services/search/index.py), which no migration may import: an upgrade that
-# passes this revision fills them once it has reached the head, where that code's models hold.
-SEARCH_TABLES_REVISION = "5d1c2e7a9b40"
+# Every person, organisation, source and claim has a search document. The search tables'
+# rows are derived from the curated data by today's code (app/services/search/index.py), which
+# no migration may import; the revision that made the tables (5d1c2e7a9b40) left them empty.
+_SEARCH_ROWS_MISSING = text(
+    "SELECT NOT EXISTS (SELECT 1 FROM search_doc) AND ("
+    "EXISTS (SELECT 1 FROM person) OR EXISTS (SELECT 1 FROM organization) "
+    "OR EXISTS (SELECT 1 FROM source) OR EXISTS (SELECT 1 FROM claim))"
+)
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Migrate to `revision`, then fill derived data the migrations left to code."""
+    """Migrate to `revision`, then fill derived data the migrations left to code: once at the
+    head, if the search tables are empty while there is curated data (as after an upgrade
+    through 5d1c2e7a9b40, in one step or in several), they are rebuilt."""
     config = alembic_config(database_url)
     engine = make_engine(database_url)
     try:
-        before = current_revision(engine)
         command.upgrade(config, revision)
-        after = current_revision(engine)
-        script = ScriptDirectory.from_config(config)
-        applied = {r.revision for r in script.iterate_revisions(after, before) if r is not None}
-        if SEARCH_TABLES_REVISION in applied and after == head_revision():
+        if current_revision(engine) != head_revision():
+            return
+        with engine.connect() as conn:
+            missing = bool(conn.execute(_SEARCH_ROWS_MISSING).scalar_one())
+        if missing:
             from app.services.search.index import rebuild
 
             with write_session(engine) as session:
