@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from app.models.api_key import SCOPE_INCLUDES, ApiKey, Scope
-from app.problems import Forbidden, Unauthorized
+from app.problems import Forbidden, ProblemError, Unauthorized
 
 SECRET_PREFIX = "ekb_"
 SECRET_MAX = 200
@@ -89,45 +89,95 @@ def authenticate(session: Session, secret: str) -> Actor:
     return Actor(key_id=key.id, name=key.name, scopes=expand(key.scopes))
 
 
-async def current_actor(
+class Caller:
+    """Who a request says it is. The `current_caller` dependency makes it without touching the
+    database; its key is checked by `resolve`, in the worker thread and the session that do the
+    request's database work (app/api/deps.py), so a keyed request costs one thread hop and one
+    connection, as an anonymous one does."""
+
+    def __init__(self, secret: str | None) -> None:
+        self.secret = secret
+        # The scope the route needs (set by `requires`), checked once the key is known.
+        self.scope: Scope | None = None
+        self._actor: Actor | None = ANONYMOUS if secret is None else None
+        self._refusal: ProblemError | None = None
+
+    @property
+    def checked(self) -> bool:
+        """Whether `resolve` has run (or had nothing to check)."""
+        return (self._actor is not None and self.scope is None) or self._refusal is not None
+
+    def resolve(self, session: Session) -> Actor:
+        """The caller's Actor: 401 for a bad key, 403 for a key without the route's scope.
+        A refusal is remembered, so asking again costs no query."""
+        if self._refusal is not None:
+            raise self._refusal
+        try:
+            if self._actor is None:
+                assert self.secret is not None
+                self._actor = authenticate(session, self.secret)
+            if self.scope is not None and not self._actor.has(self.scope):
+                raise Forbidden(f"This API key lacks the '{self.scope.value}' scope needed here.")
+        except ProblemError as exc:
+            self._refusal = exc
+            raise
+        self.scope = None
+        return self._actor
+
+    @property
+    def actor(self) -> Actor:
+        """The checked Actor; only valid inside the work `resolve` preceded."""
+        if self._actor is None or self.scope is not None:
+            raise RuntimeError("The caller's key has not been checked yet.")
+        return self._actor
+
+
+def caller_of(request: Request) -> Caller:
+    """The request's Caller (anonymous where no guard made one, as on the probes)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    return caller if caller is not None else Caller(None)
+
+
+async def current_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-) -> Actor:
-    """The caller's key if one is sent (401 if it is bad); anonymous otherwise. With
-    ELITEKB_PUBLIC_READ=false every request needs a key, whatever its method: a POST can read
-    too (/v1/match), and a write needs a key anyway."""
+) -> Caller:
+    """The caller's key if one is sent (checked with the request's work: 401 if it is bad);
+    anonymous otherwise. With ELITEKB_PUBLIC_READ=false every request needs a key, whatever its
+    method: a POST can read too (/v1/match), and a write needs a key anyway."""
     header = request.headers.get("authorization")
     if header is None:
         if request.app.state.settings.public_read:
-            return ANONYMOUS
+            caller = Caller(None)
+            request.state.caller = caller
+            return caller
         raise Unauthorized("This API needs a key for reads: send 'Authorization: Bearer ekb_…'.")
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send the key as 'Authorization: Bearer ekb_…'.")
-    secret = credentials.credentials
-    actor: Actor = await request.app.state.db.run(lambda session: authenticate(session, secret))
-    return actor
+    caller = Caller(credentials.credentials)
+    request.state.caller = caller
+    return caller
 
 
-ActorDep = Annotated[Actor, Depends(current_actor)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
 def requires(scope: Scope) -> object:
-    """A dependency giving the caller's Actor if the key has `scope`: 401 without a key,
-    403 with a key that lacks it."""
+    """A dependency giving the request's Caller, which must have a key with `scope`: 401
+    without a key at once; a key without the scope gets 403 once the key is checked."""
 
-    async def check(actor: ActorDep) -> Actor:
-        if actor.anonymous:
+    async def check(caller: CallerDep) -> Caller:
+        if caller.secret is None:
             raise Unauthorized(
                 f"This needs an API key with the '{scope.value}' scope: "
                 "send 'Authorization: Bearer ekb_…'."
             )
-        if not actor.has(scope):
-            raise Forbidden(f"This API key lacks the '{scope.value}' scope needed here.")
-        return actor
+        caller.scope = scope
+        return caller
 
     return Depends(check)
 
 
-Annotator = Annotated[Actor, requires(Scope.annotate)]
-Curator = Annotated[Actor, requires(Scope.curate)]
-Admin = Annotated[Actor, requires(Scope.admin)]
+Annotator = Annotated[Caller, requires(Scope.annotate)]
+Curator = Annotated[Caller, requires(Scope.curate)]
+Admin = Annotated[Caller, requires(Scope.admin)]

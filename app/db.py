@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,8 @@ from app.config import Settings, get_settings, normalise_database_url
 
 # Execution option marking a connection whose transactions will write (see write_engine).
 WRITE_OPTION = "elitekb_write"
+# Session.info key of the Settings of the app that opened the session (app/api/deps.py).
+SETTINGS_KEY = "elitekb.settings"
 
 
 def is_sqlite(url: str) -> bool:
@@ -68,12 +69,6 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     return engine
 
 
-@lru_cache
-def default_engine() -> Engine:
-    settings = get_settings()
-    return make_engine(settings.database_url, settings)
-
-
 def write_engine(engine: Engine) -> Engine:
     """The same engine and pool, for transactions that write: on SQLite they begin with
     BEGIN IMMEDIATE; on PostgreSQL nothing differs (writers lock the rows they change)."""
@@ -83,3 +78,10 @@ def write_engine(engine: Engine) -> Engine:
 def write_session(engine: Engine) -> Session:
     """A session for a write transaction (BEGIN IMMEDIATE on SQLite)."""
     return Session(write_engine(engine), expire_on_commit=False)
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings of the app whose session this is (those given to create_app); for
+    sessions opened elsewhere (the CLI, tests), the environment's."""
+    settings: Settings | None = session.info.get(SETTINGS_KEY)
+    return settings if settings is not None else get_settings()

@@ -22,12 +22,12 @@ from app.api import (
     search,
     sources,
 )
-from app.api.deps import Db
+from app.api.deps import Db, check_callers_first
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.ratelimit import RateLimitMiddleware
-from app.auth import current_actor
+from app.auth import current_caller
 from app.config import Settings, get_settings
-from app.db import default_engine
+from app.db import make_engine
 from app.problems import install_problem_handlers, problem_only_openapi
 
 DESCRIPTION = """
@@ -59,7 +59,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.db_pool_size
         if engine is None:
-            app.state.db = Db(default_engine(), cursor_secret=settings.cursor_secret)
+            app.state.db = Db(make_engine(settings.database_url, settings), settings)
         yield
         if engine is None:
             app.state.db.engine.dispose()
@@ -94,7 +94,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     )
     app.state.settings = settings
     if engine is not None:
-        app.state.db = Db(engine, cursor_secret=settings.cursor_secret)
+        app.state.db = Db(engine, settings)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Inside RequestContextMiddleware (added later, so outermost), which sets the request id
@@ -103,8 +103,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
+    check_callers_first(app)
     problem_only_openapi(app)
-    read_guard = [Depends(current_actor)]
+    read_guard = [Depends(current_caller)]
     routers = (
         persons,
         organizations,

@@ -19,7 +19,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
@@ -27,7 +28,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, String, Text, and_, or_, select
 from sqlmodel import Session, col
 
-from app.config import get_settings
+from app.db import settings_of
 from app.models.secret import CURSOR_SECRET, InstanceSecret
 from app.problems import InvalidCursor
 
@@ -114,8 +115,26 @@ class Keyset:
             object.__setattr__(self, "rules", tuple(rule_of(c) for c in self.order))
 
 
-def _fingerprint(scope: str, filters: dict[str, Any]) -> str:
-    canonical = json.dumps([scope, filters], sort_keys=True, default=str, separators=(",", ":"))
+@dataclass(frozen=True)
+class Filters:
+    """The typed filters of one list request. Each list subclasses this with its own fields,
+    named as its query parameters, so a mistyped filter is a type error, not a silent no-op.
+    A cursor is bound to the filters it was issued for by a fingerprint of `given()`."""
+
+    def given(self) -> dict[str, Any]:
+        """The filters given (those not at their default), enum members as their values."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value != f.default:
+                out[f.name] = value.value if isinstance(value, Enum) else value
+        return out
+
+
+def _fingerprint(scope: str, filters: Filters) -> str:
+    canonical = json.dumps(
+        [scope, filters.given()], sort_keys=True, default=str, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -128,7 +147,7 @@ def cursor_key(session: Session) -> bytes:
     cache: dict[str, bytes] | None = session.info.get(CURSOR_KEY_CACHE)
     if cache is not None and "key" in cache:
         return cache["key"]
-    configured = get_settings().cursor_secret if cache is None else None
+    configured = settings_of(session).cursor_secret if cache is None else None
     if configured:
         return configured.encode()
     stored = session.execute(_STORED_KEY).scalar_one_or_none()
@@ -147,9 +166,7 @@ def _sign(key: bytes, payload: bytes) -> bytes:
     return hmac.new(key, payload, hashlib.sha256).digest()[:12]
 
 
-def encode_cursor(
-    session: Session, keyset: Keyset, key: Sequence[Any], filters: dict[str, Any]
-) -> str:
+def encode_cursor(session: Session, keyset: Keyset, key: Sequence[Any], filters: Filters) -> str:
     payload = {"k": list(key), "f": _fingerprint(keyset.scope, filters)}
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(_sign(cursor_key(session), raw) + raw).decode().rstrip("=")
@@ -158,9 +175,7 @@ def encode_cursor(
 _NOT_OURS = "The cursor is not valid: it is not one this API issued for this list."
 
 
-def decode_cursor(
-    session: Session, cursor: str, keyset: Keyset, filters: dict[str, Any]
-) -> list[Any]:
+def decode_cursor(session: Session, cursor: str, keyset: Keyset, filters: Filters) -> list[Any]:
     """Return the keyset values of a cursor, or raise InvalidCursor (400)."""
     try:
         blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -210,7 +225,7 @@ class Pager:
     stmt: Select[Any]
     keyset: Keyset
     size: int
-    filters: dict[str, Any]
+    filters: Filters
 
     def page(self, rows: list[Any]) -> tuple[list[Any], str | None]:
         if len(rows) > self.size:
@@ -227,10 +242,10 @@ def paginate(
     *,
     cursor: str | None,
     limit: int | None,
-    filters: dict[str, Any],
+    filters: Filters,
 ) -> Pager:
     """Apply keyset ordering, the cursor and limit+1 (to detect a next page) to a query."""
-    size = limit or get_settings().page_size_default
+    size = limit or settings_of(session).page_size_default
     if cursor:
         stmt = stmt.where(after(keyset.order, decode_cursor(session, cursor, keyset, filters)))
     return Pager(session, stmt.order_by(*keyset.order).limit(size + 1), keyset, size, filters)

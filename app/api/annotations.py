@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from app.api.deps import DbDep, IfMatch
-from app.api.http import list_responses, present, single_responses, write_responses
-from app.auth import ActorDep, Annotator, Curator
+from app.api.http import list_responses, single_responses, write_responses
+from app.auth import Annotator, CallerDep, Curator
 from app.models.annotation import (
     AnnotationCreate,
     AnnotationPublic,
@@ -23,6 +23,7 @@ from app.models.annotation import (
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.annotations import reads as service
 from app.services.annotations import writes
+from app.services.annotations.reads import AnnotationFilters
 
 router = APIRouter(prefix="/v1/annotations", tags=["annotations"])
 
@@ -49,12 +50,12 @@ PREFIX = "/v1/annotations"
     response_model=AnnotationPublic,
     responses=write_responses(201, 404, 409, 422),
 )
-async def create_annotation(db: DbDep, actor: Annotator, data: AnnotationCreate) -> Response:
+async def create_annotation(db: DbDep, caller: Annotator, data: AnnotationCreate) -> Response:
     """Annotate a person, organisation, role, source (optionally a span of its text: the
     server fills in and checks the quote), claim, or another annotation (a reply). Needs the
     `annotate` scope; the creator is the key."""
     return await db.write_one(
-        lambda session: writes.create_annotation(session, actor, data), location=PREFIX
+        lambda session: writes.create_annotation(session, caller.actor, data), location=PREFIX
     )
 
 
@@ -67,7 +68,7 @@ async def create_annotation(db: DbDep, actor: Annotator, data: AnnotationCreate)
 async def list_annotations(
     request: Request,
     db: DbDep,
-    actor: ActorDep,
+    caller: CallerDep,
     target_type: Annotated[TargetType | None, Query(description="With target_id.")] = None,
     target_id: Annotated[
         str | None,
@@ -91,7 +92,7 @@ async def list_annotations(
 ) -> Response:
     """Annotations you may see, oldest first. Hidden ones are listed only for curators and
     their creator; deleted ones (tombstones) only with `include_deleted=true`."""
-    filters = present(
+    filters = AnnotationFilters(
         target_type=target_type,
         target_id=target_id,
         tag=tag,
@@ -99,13 +100,12 @@ async def list_annotations(
         creator=creator,
         verdict=verdict,
         thread=thread,
-        flagged=flagged or None,
-        include_deleted=include_deleted or None,
+        flagged=bool(flagged),
+        include_deleted=include_deleted,
     )
     return await db.page(
-        request,
         lambda session: service.list_annotations(
-            session, actor, filters=filters, cursor=cursor, limit=limit
+            session, caller.actor, filters=filters, cursor=cursor, limit=limit
         ),
     )
 
@@ -117,11 +117,11 @@ async def list_annotations(
     responses=single_responses(401, 404, 422),
 )
 async def get_annotation(
-    request: Request, db: DbDep, actor: ActorDep, annotation_id: AnnotationIdPath
+    request: Request, db: DbDep, caller: CallerDep, annotation_id: AnnotationIdPath
 ) -> Response:
     """One annotation with its reply count; its ETag is what PATCH and DELETE need."""
     return await db.one(
-        request, lambda session: service.get_annotation(session, annotation_id, actor)
+        lambda session: service.get_annotation(session, annotation_id, caller.actor)
     )
 
 
@@ -133,7 +133,7 @@ async def get_annotation(
 )
 async def update_annotation(
     db: DbDep,
-    actor: Annotator,
+    caller: Annotator,
     annotation_id: AnnotationIdPath,
     patch: AnnotationUpdate,
     if_match: IfMatch = None,
@@ -142,7 +142,7 @@ async def update_annotation(
     Only the creator or a curator; `If-Match` is required (428 without, 412 if stale)."""
     return await db.write_one(
         lambda session: writes.update_annotation(
-            session, actor, annotation_id, patch, if_match=if_match
+            session, caller.actor, annotation_id, patch, if_match=if_match
         )
     )
 
@@ -154,12 +154,14 @@ async def update_annotation(
     responses=write_responses(200, 403, 404, 409, 412, 422, 428),
 )
 async def delete_annotation(
-    db: DbDep, actor: Annotator, annotation_id: AnnotationIdPath, if_match: IfMatch = None
+    db: DbDep, caller: Annotator, annotation_id: AnnotationIdPath, if_match: IfMatch = None
 ) -> Response:
     """Soft delete: the annotation becomes a tombstone (content removed, history and replies
     kept). Only the creator or a curator; `If-Match` is required."""
     return await db.write_one(
-        lambda session: writes.delete_annotation(session, actor, annotation_id, if_match=if_match)
+        lambda session: writes.delete_annotation(
+            session, caller.actor, annotation_id, if_match=if_match
+        )
     )
 
 
@@ -172,16 +174,15 @@ async def delete_annotation(
 async def list_replies(
     request: Request,
     db: DbDep,
-    actor: ActorDep,
+    caller: CallerDep,
     annotation_id: AnnotationIdPath,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
 ) -> Response:
     """Direct replies to an annotation, oldest first, tombstones included."""
     return await db.page(
-        request,
         lambda session: service.list_replies(
-            session, annotation_id, actor, cursor=cursor, limit=limit
+            session, annotation_id, caller.actor, cursor=cursor, limit=limit
         ),
     )
 
@@ -195,7 +196,7 @@ async def list_replies(
 async def list_versions(
     request: Request,
     db: DbDep,
-    actor: ActorDep,
+    caller: CallerDep,
     annotation_id: AnnotationIdPath,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
@@ -203,9 +204,8 @@ async def list_versions(
     """Every accepted version, oldest first: content, who wrote it, when and how
     (create, update, delete, hide, unhide)."""
     return await db.page(
-        request,
         lambda session: service.list_versions(
-            session, annotation_id, actor, cursor=cursor, limit=limit
+            session, annotation_id, caller.actor, cursor=cursor, limit=limit
         ),
     )
 
@@ -217,11 +217,11 @@ async def list_versions(
     responses=write_responses(200, 404, 409, 422),
 )
 async def flag_annotation(
-    db: DbDep, actor: Annotator, annotation_id: AnnotationIdPath, data: FlagIn
+    db: DbDep, caller: Annotator, annotation_id: AnnotationIdPath, data: FlagIn
 ) -> Response:
     """Ask curators to review an annotation, with a reason; once per key."""
     return await db.write_one(
-        lambda session: writes.flag_annotation(session, actor, annotation_id, data.reason)
+        lambda session: writes.flag_annotation(session, caller.actor, annotation_id, data.reason)
     )
 
 
@@ -233,7 +233,7 @@ async def flag_annotation(
 )
 async def hide_annotation(
     db: DbDep,
-    actor: Curator,
+    caller: Curator,
     annotation_id: AnnotationIdPath,
     data: HideIn | None = None,
     if_match: OptionalIfMatch = None,
@@ -242,7 +242,7 @@ async def hide_annotation(
     reason = data.reason if data else None
     return await db.write_one(
         lambda session: writes.set_hidden(
-            session, actor, annotation_id, hidden=True, reason=reason, if_match=if_match
+            session, caller.actor, annotation_id, hidden=True, reason=reason, if_match=if_match
         )
     )
 
@@ -254,11 +254,11 @@ async def hide_annotation(
     responses=write_responses(200, 403, 404, 409, 412, 422),
 )
 async def unhide_annotation(
-    db: DbDep, actor: Curator, annotation_id: AnnotationIdPath, if_match: OptionalIfMatch = None
+    db: DbDep, caller: Curator, annotation_id: AnnotationIdPath, if_match: OptionalIfMatch = None
 ) -> Response:
     """Curators only: show a hidden annotation again."""
     return await db.write_one(
         lambda session: writes.set_hidden(
-            session, actor, annotation_id, hidden=False, reason=None, if_match=if_match
+            session, caller.actor, annotation_id, hidden=False, reason=None, if_match=if_match
         )
     )

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DbDep
-from app.api.http import list_responses, present
-from app.auth import ActorDep
+from app.api.http import list_responses
+from app.auth import CallerDep
 from app.models.change import ChangeEntity, ChangePublic
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import changes as service
+from app.services.catalog.changes import ChangeFilters
 
 router = APIRouter(prefix="/v1/changes", tags=["changes"])
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1/changes", tags=["changes"])
 async def list_changes(
     request: Request,
     db: DbDep,
-    actor: ActorDep,
+    caller: CallerDep,
     entity_type: Annotated[
         ChangeEntity | None, Query(description="Only this kind of entity.")
     ] = None,
@@ -40,10 +41,9 @@ async def list_changes(
     """Every accepted write in order: sequence number, time, acting key, entity, operation
     and the entity's new version, as far as the reader may see it (hidden annotations and
     flags: see the annotation endpoints)."""
-    filters = present(entity_type=entity_type, entity_id=entity_id)
+    filters = ChangeFilters(entity_type=entity_type, entity_id=entity_id)
     return await db.page(
-        request,
         lambda session: service.list_changes(
-            session, actor, filters=filters, cursor=cursor, limit=limit
+            session, caller.actor, filters=filters, cursor=cursor, limit=limit
         ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,7 +15,6 @@ from app.api.http import (
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
     list_responses,
-    present,
     single_responses,
 )
 from app.auth import Curator
@@ -23,6 +22,7 @@ from app.models.claim import ClaimCreate, ClaimPublic, ClaimUpdate
 from app.models.common import SLUG_MAX, ClaimKind, Modality, Stance
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import claims as service
+from app.services.catalog.claims import ClaimFilters
 from app.services.curation import claim_writes as writes
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -60,23 +60,23 @@ ClaimListDep = Annotated[ClaimListParams, Depends(claim_list_params)]
 
 
 async def scoped_claims_page(
-    request: Request,
     db: DbDep,
     params: ClaimListParams,
     *,
-    scope: dict[str, str],
-    require: Callable[[Session, str], object],
+    scope: ClaimFilters,
+    require: Callable[[Session], object],
 ) -> Response:
-    """A page of claims within one person or source (`scope`), 404 if that does not exist."""
-    filters = present(**scope, kind=params.kind, modality=params.modality, stance=params.stance)
+    """A page of the claims in `scope` (one person's or one source's), 404 (from `require`)
+    if that person or source does not exist."""
+    filters = replace(scope, kind=params.kind, modality=params.modality, stance=params.stance)
 
     def work(session: Session) -> tuple[list[ClaimPublic], str | None]:
-        require(session, next(iter(scope.values())))
+        require(session)
         return service.list_claims(
             session, filters=filters, cursor=params.cursor, limit=params.limit
         )
 
-    return await db.page(request, work)
+    return await db.page(work)
 
 
 @router.get("", summary="List claims", response_model=Page[ClaimPublic], responses=list_responses())
@@ -116,7 +116,7 @@ async def list_claims(
     """Claims in (source, start offset) order, filtered by subject, source, kind, modality,
     stance or attribution. Example: `?subject=alexei-kudrin&modality=hedged` gives the two
     beliefs the essay says Kudrin "almost certainly" holds."""
-    filters = present(
+    filters = ClaimFilters(
         subject=subject,
         source=source,
         kind=kind,
@@ -125,7 +125,6 @@ async def list_claims(
         attributed_to=attributed_to,
     )
     return await db.page(
-        request,
         lambda session: service.list_claims(session, filters=filters, cursor=cursor, limit=limit),
     )
 
@@ -139,7 +138,7 @@ async def list_claims(
 async def get_claim(request: Request, db: DbDep, claim_id: ClaimIdPath) -> Response:
     """One claim with its quote, offsets, context, subjects, attribution, kind, modality,
     hedge and stance."""
-    return await db.one(request, lambda session: service.get_claim(session, claim_id))
+    return await db.one(lambda session: service.get_claim(session, claim_id))
 
 
 @router.post(
@@ -149,12 +148,12 @@ async def get_claim(request: Request, db: DbDep, claim_id: ClaimIdPath) -> Respo
     response_model=ClaimPublic,
     responses=CREATE_RESPONSES,
 )
-async def create_claim(db: DbDep, actor: Curator, data: ClaimCreate) -> Response:
+async def create_claim(db: DbDep, caller: Curator, data: ClaimCreate) -> Response:
     """Curators: add a claim anchored to its exact words. Give `start`/`end` (verified:
     422 naming the expected and actual text if they differ) or let the server find the quote
     (`occurrence` picks one of several). The hedge must occur in the quote."""
     return await db.write_one(
-        lambda session: writes.create_claim(session, actor, data), location=PREFIX
+        lambda session: writes.create_claim(session, caller.actor, data), location=PREFIX
     )
 
 
@@ -165,12 +164,14 @@ async def create_claim(db: DbDep, actor: Curator, data: ClaimCreate) -> Response
     responses=UPDATE_RESPONSES,
 )
 async def update_claim(
-    db: DbDep, actor: Curator, claim_id: ClaimIdPath, patch: ClaimUpdate, if_match: IfMatch = None
+    db: DbDep, caller: Curator, claim_id: ClaimIdPath, patch: ClaimUpdate, if_match: IfMatch = None
 ) -> Response:
     """Curators: change any field; sending the quote, offsets, occurrence or source anchors
     the claim again. `If-Match` is required (428 without, 412 if stale)."""
     return await db.write_one(
-        lambda session: writes.update_claim(session, actor, claim_id, patch, if_match=if_match)
+        lambda session: writes.update_claim(
+            session, caller.actor, claim_id, patch, if_match=if_match
+        )
     )
 
 
@@ -182,9 +183,11 @@ async def update_claim(
     responses=DELETE_RESPONSES,
 )
 async def delete_claim(
-    db: DbDep, actor: Curator, claim_id: ClaimIdPath, if_match: IfMatch = None
+    db: DbDep, caller: Curator, claim_id: ClaimIdPath, if_match: IfMatch = None
 ) -> Response:
     """Curators: delete a claim and its subject links; 409 listing the roles (provenance)
     and annotations that still refer to it. `If-Match` is required."""
-    await db.write(lambda session: writes.delete_claim(session, actor, claim_id, if_match=if_match))
+    await db.write(
+        lambda session: writes.delete_claim(session, caller.actor, claim_id, if_match=if_match)
+    )
     return Response(status_code=204)

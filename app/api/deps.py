@@ -9,20 +9,23 @@ pays for one thread hop instead of one per sync dependency, and the event loop n
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import anyio.to_thread
 import pydantic_core
-from fastapi import Depends, Header, Path, Request, Response
+from fastapi import Depends, FastAPI, Header, Path, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.api.http import conditional_response
-from app.db import write_session
+from app.api.http import conditional_response, etag_of, representation
+from app.auth import caller_of
+from app.config import Settings
+from app.db import SETTINGS_KEY, write_session
 from app.models.common import SLUG_MAX
 from app.pagination import CURSOR_KEY_CACHE, set_link_header
-from app.services.curation.transaction import etag_of
+from app.problems import ProblemError
 
 R = TypeVar("R")
 
@@ -58,54 +61,74 @@ IfMatch = Annotated[
 
 
 class Db:
-    """The database, as handlers see it: run a function of a session in a worker thread."""
+    """The database of one app: its engine, and the settings every session it opens carries
+    (`app.db.settings_of`), with the cursor-key cache its sessions share."""
 
-    def __init__(self, engine: Engine, *, cursor_secret: str | None = None) -> None:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
+        self.settings = settings
         # Shared by this app's sessions: the cursor key, once configured or read (pagination).
         self.cursor_cache: dict[str, bytes] = {}
-        if cursor_secret:
-            self.cursor_cache["key"] = cursor_secret.encode()
+        if settings.cursor_secret:
+            self.cursor_cache["key"] = settings.cursor_secret.encode()
 
-    def _info(self) -> dict[str, Any]:
-        return {CURSOR_KEY_CACHE: self.cursor_cache}
+    def session(self, *, write: bool = False) -> Session:
+        """A session of this app; with `write`, a write transaction (BEGIN IMMEDIATE on
+        SQLite)."""
+        session = (
+            write_session(self.engine) if write else Session(self.engine, expire_on_commit=False)
+        )
+        session.info.update({CURSOR_KEY_CACHE: self.cursor_cache, SETTINGS_KEY: self.settings})
+        return session
 
-    async def run(self, fn: Callable[[Session], R]) -> R:
+
+class RequestDb:
+    """The database, as a handler sees it: run a function of a session in a worker thread.
+
+    Each method first checks the request's key (app/auth.py `Caller`) in that same thread and
+    session, then runs the function: one hop and one connection per request, keyed or not."""
+
+    def __init__(self, db: Db, request: Request) -> None:
+        self.db = db
+        self.engine = db.engine
+        self.request = request
+
+    async def run(self, fn: Callable[[Session], R], *, write: bool = False) -> R:
+        """Check the caller's key, then run `fn`; with `write`, in a write transaction (the
+        service commits; an exception rolls everything back)."""
+        caller = caller_of(self.request)
+
         def work() -> R:
-            with Session(self.engine, expire_on_commit=False, info=self._info()) as session:
+            with self.db.session(write=write) as session:
+                caller.resolve(session)
                 return fn(session)
 
         return await anyio.to_thread.run_sync(work)
 
-    async def one(self, request: Request, fn: Callable[[Session], BaseModel]) -> Response:
+    async def check_caller(self) -> None:
+        """Check the caller's key on its own (401/403), for a request refused before its work
+        ran, so a bad key is answered before the request's other faults."""
+        if not caller_of(self.request).checked:
+            await self.run(lambda session: None)
+
+    async def one(self, fn: Callable[[Session], BaseModel]) -> Response:
         """A single resource, tagged with a strong ETag (304 on a matching If-None-Match)."""
-        body = await self.run(lambda session: fn(session).model_dump_json().encode())
-        return conditional_response(request, body)
+        body = await self.run(lambda session: representation(fn(session)))
+        return conditional_response(self.request, body)
 
     async def write(self, fn: Callable[[Session], R]) -> R:
-        """Run a write service in a worker thread, in a write transaction (the service
-        commits; an exception rolls everything back)."""
-
-        def work() -> R:
-            with write_session(self.engine) as session:
-                session.info.update(self._info())
-                return fn(session)
-
-        return await anyio.to_thread.run_sync(work)
+        """Run a write service in a worker thread, in a write transaction."""
+        return await self.run(fn, write=True)
 
     async def write_one(
-        self,
-        fn: Callable[[Session], Any],
-        *,
-        status: int = 200,
-        location: str | None = None,
+        self, fn: Callable[[Session], Any], *, status: int = 200, location: str | None = None
     ) -> Response:
         """A write answered with the resource as it now stands and its ETag; with `location`
         (a path prefix) the response is 201 Created with Location: prefix/<id>."""
 
         def work(session: Session) -> tuple[bytes, str]:
             model = fn(session)
-            return model.model_dump_json().encode(), model.id
+            return representation(model), model.id
 
         body, entity_id = await self.write(work)
         headers = {"ETag": etag_of(body), "Cache-Control": "no-cache"}
@@ -117,9 +140,7 @@ class Db:
         )
 
     async def page(
-        self,
-        request: Request,
-        fn: Callable[[Session], tuple[Sequence[BaseModel], str | None]],
+        self, fn: Callable[[Session], tuple[Sequence[BaseModel], str | None]]
     ) -> Response:
         """A page of a list as `{"items", "next_cursor"}` plus a Link rel="next" header."""
 
@@ -130,13 +151,37 @@ class Db:
 
         body, next_cursor = await self.run(work)
         response = Response(content=body, media_type="application/json")
-        set_link_header(request, response, next_cursor)
+        set_link_header(self.request, response, next_cursor)
         return response
 
 
-async def get_db(request: Request) -> Db:
-    db: Db = request.app.state.db
-    return db
+async def get_db(request: Request) -> RequestDb:
+    return RequestDb(request.app.state.db, request)
 
 
-DbDep = Annotated[Db, Depends(get_db)]
+DbDep = Annotated[RequestDb, Depends(get_db)]
+
+
+def check_callers_first(app: FastAPI) -> None:
+    """Make a request refused before its work ran (invalid parameters or body, a problem
+    raised by its handler) answer 401 or 403 first if its key is bad or lacks the scope, as
+    when keys were checked in the dependencies. Requests refused before the dependencies ran
+    (a body that is not JSON, an unknown path) have no caller and are answered as they were."""
+    originals: dict[Any, Any] = {
+        t: app.exception_handlers[t] for t in (RequestValidationError, ProblemError)
+    }
+    render_problem = originals[ProblemError]
+
+    def caller_first(inner: Any) -> Any:
+        async def handler(request: Request, exc: Exception) -> Response:
+            if getattr(request.state, "caller", None) is not None:
+                try:
+                    await RequestDb(request.app.state.db, request).check_caller()
+                except ProblemError as refused:
+                    return cast(Response, await render_problem(request, refused))
+            return cast(Response, await inner(request, exc))
+
+        return handler
+
+    for exc_type, inner in originals.items():
+        app.add_exception_handler(exc_type, caller_first(inner))

@@ -3,13 +3,13 @@ small helpers shared by the routers."""
 
 from __future__ import annotations
 
-from enum import Enum
+import hashlib
 from typing import Any
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 from app.problems import PROBLEM_MEDIA_TYPE, TYPE_BASE, problem_responses
-from app.services.curation.transaction import etag_of
 
 ETAG_HEADERS = {
     "ETag": {
@@ -56,6 +56,17 @@ def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {200: {"headers": LINK_HEADERS}, **problem_responses(400, 422, *statuses, RATE_LIMITED)}
 
 
+def representation(model: BaseModel) -> bytes:
+    """The bytes of a resource's JSON representation: the body of its GET and of the write
+    that changed it, and what its ETag hashes. Nothing else serialises a single resource."""
+    return model.model_dump_json().encode()
+
+
+def etag_of(body: bytes) -> str:
+    """The strong ETag of a representation's bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def _matches(header: str, etag: str) -> bool:
     # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored.
     if header.strip() == "*":
@@ -71,11 +82,6 @@ def conditional_response(request: Request, body: bytes) -> Response:
     if inm is not None and _matches(inm, etag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type="application/json", headers=headers)
-
-
-def present(**values: Any) -> dict[str, Any]:
-    """The query filters actually given, with enums as their plain values."""
-    return {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items() if v is not None}
 
 
 # -- the OpenAPI shapes of the curation writes (persons, organisations, roles, sources, claims)

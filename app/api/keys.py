@@ -27,11 +27,11 @@ KeyIdPath = Annotated[
     response_model=ApiKeyCreated,
     responses=write_responses(201, 422),
 )
-async def create_key(db: DbDep, actor: Admin, data: ApiKeyCreate) -> Response:
+async def create_key(db: DbDep, caller: Admin, data: ApiKeyCreate) -> Response:
     """Admins only. The answer holds the secret; it is never shown again."""
     response = await db.write_one(
         lambda session: service.create_key(
-            session, name=data.name, scopes=data.scopes, actor=actor, origin="api"
+            session, name=data.name, scopes=data.scopes, actor=caller.actor, origin="api"
         ),
         location="/v1/keys",
     )
@@ -49,14 +49,12 @@ async def create_key(db: DbDep, actor: Admin, data: ApiKeyCreate) -> Response:
 async def list_keys(
     request: Request,
     db: DbDep,
-    actor: Admin,
+    caller: Admin,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
 ) -> Response:
     """Admins only. Keys with their scopes and state, never their secrets."""
-    return await db.page(
-        request, lambda session: service.list_keys(session, cursor=cursor, limit=limit)
-    )
+    return await db.page(lambda session: service.list_keys(session, cursor=cursor, limit=limit))
 
 
 @router.get(
@@ -65,9 +63,9 @@ async def list_keys(
     response_model=ApiKeyPublic,
     responses=single_responses(401, 403, 404, 422),
 )
-async def get_key(request: Request, db: DbDep, actor: Admin, key_id: KeyIdPath) -> Response:
+async def get_key(request: Request, db: DbDep, caller: Admin, key_id: KeyIdPath) -> Response:
     """Admins only."""
-    return await db.one(request, lambda session: service.get_key(session, key_id))
+    return await db.one(lambda session: service.get_key(session, key_id))
 
 
 @router.delete(
@@ -76,8 +74,8 @@ async def get_key(request: Request, db: DbDep, actor: Admin, key_id: KeyIdPath) 
     response_model=ApiKeyPublic,
     responses=write_responses(200, 404, 409, 422),
 )
-async def revoke_key(db: DbDep, actor: Admin, key_id: KeyIdPath) -> Response:
+async def revoke_key(db: DbDep, caller: Admin, key_id: KeyIdPath) -> Response:
     """Admins only. Requests with the key get 401 from now on; the key stays listed."""
     return await db.write_one(
-        lambda session: service.revoke_key(session, key_id, actor=actor, origin="api")
+        lambda session: service.revoke_key(session, key_id, actor=caller.actor, origin="api")
     )

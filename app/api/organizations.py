@@ -12,7 +12,6 @@ from app.api.http import (
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
     list_responses,
-    present,
     single_responses,
 )
 from app.auth import Curator
@@ -27,6 +26,7 @@ from app.models.search import MentionPublic
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import mentions as mention_service
 from app.services.catalog import organizations as service
+from app.services.catalog.organizations import OrganizationFilters
 from app.services.curation import entity_writes as writes
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
@@ -56,9 +56,8 @@ async def list_organizations(
     cursor: str | None = CursorQuery,
 ) -> Response:
     """Organisations in id order with their name forms and member counts."""
-    filters = present(q=q, kind=kind)
+    filters = OrganizationFilters(q=q, kind=kind)
     return await db.page(
-        request,
         lambda session: service.list_organizations(
             session, filters=filters, cursor=cursor, limit=limit
         ),
@@ -76,7 +75,7 @@ async def get_organization(
 ) -> Response:
     """An organisation with its members and their roles. Example: `russian-elite`, the group
     the essay names Kudrin, Nabiullina, Gref, Mishustin and Sobyanin as examples of."""
-    return await db.one(request, lambda session: service.get_organization(session, organization_id))
+    return await db.one(lambda session: service.get_organization(session, organization_id))
 
 
 @router.post(
@@ -86,11 +85,11 @@ async def get_organization(
     response_model=OrganizationPublic,
     responses=CREATE_RESPONSES,
 )
-async def create_organization(db: DbDep, actor: Curator, data: OrganizationCreate) -> Response:
+async def create_organization(db: DbDep, caller: Curator, data: OrganizationCreate) -> Response:
     """Curators: add an organisation with name forms and identifiers (409 if the id or an
     identifier is taken)."""
     return await db.write_one(
-        lambda session: writes.create_organization(session, actor, data), location=PREFIX
+        lambda session: writes.create_organization(session, caller.actor, data), location=PREFIX
     )
 
 
@@ -102,7 +101,7 @@ async def create_organization(db: DbDep, actor: Curator, data: OrganizationCreat
 )
 async def update_organization(
     db: DbDep,
-    actor: Curator,
+    caller: Curator,
     organization_id: OrganizationIdPath,
     patch: OrganizationUpdate,
     if_match: IfMatch = None,
@@ -111,7 +110,7 @@ async def update_organization(
     replace the old ones). `If-Match` is required (428 without, 412 if stale)."""
     return await db.write_one(
         lambda session: writes.update_organization(
-            session, actor, organization_id, patch, if_match=if_match
+            session, caller.actor, organization_id, patch, if_match=if_match
         )
     )
 
@@ -124,13 +123,13 @@ async def update_organization(
     responses=DELETE_RESPONSES,
 )
 async def delete_organization(
-    db: DbDep, actor: Curator, organization_id: OrganizationIdPath, if_match: IfMatch = None
+    db: DbDep, caller: Curator, organization_id: OrganizationIdPath, if_match: IfMatch = None
 ) -> Response:
     """Curators: delete an organisation and its name forms and identifiers; 409 listing the
     roles, claims, sources and annotations that still refer to it. `If-Match` is required."""
     await db.write(
         lambda session: writes.delete_organization(
-            session, actor, organization_id, if_match=if_match
+            session, caller.actor, organization_id, if_match=if_match
         )
     )
     return Response(status_code=204)
@@ -152,7 +151,6 @@ async def list_organization_mentions(
     """Every place a source names this organisation, by source then offset, with the words as
     written there and the claims that cover each mention."""
     return await db.page(
-        request,
         lambda session: mention_service.list_entity_mentions(
             session, EntityType.organization, organization_id, cursor=cursor, limit=limit
         ),

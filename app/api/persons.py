@@ -13,10 +13,9 @@ from app.api.http import (
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
     list_responses,
-    present,
     single_responses,
 )
-from app.auth import ActorDep, Curator
+from app.auth import CallerDep, Curator
 from app.models.annotation import AnnotationPublic
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, EntityType, RoleStatus
@@ -27,6 +26,8 @@ from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.annotations import reads as annotation_service
 from app.services.catalog import mentions as mention_service
 from app.services.catalog import persons as service
+from app.services.catalog.claims import ClaimFilters
+from app.services.catalog.persons import PersonFilters
 from app.services.curation import entity_writes as writes
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
@@ -68,9 +69,8 @@ async def list_persons(
     cursor: str | None = CursorQuery,
 ) -> Response:
     """Persons in id order, with every name form; filter by name, organisation, role status."""
-    filters = present(q=q, organization=organization, role_status=role_status)
+    filters = PersonFilters(q=q, organization=organization, role_status=role_status)
     return await db.page(
-        request,
         lambda session: service.list_persons(session, filters=filters, cursor=cursor, limit=limit),
     )
 
@@ -84,7 +84,7 @@ async def list_persons(
 async def get_person(request: Request, db: DbDep, person_id: PersonIdPath) -> Response:
     """A person with name forms in every script, identifiers, roles (with the claim that
     states each) and claim counts by kind. Example: `alexei-kudrin`."""
-    return await db.one(request, lambda session: service.get_person(session, person_id))
+    return await db.one(lambda session: service.get_person(session, person_id))
 
 
 @router.get(
@@ -103,7 +103,6 @@ async def list_person_roles(
     """Positions and memberships, each with its status as the source describes it and the
     claim that states it: Kudrin's is "former finance minister"."""
     return await db.page(
-        request,
         lambda session: service.list_roles_page(
             session, person_id=person_id, cursor=cursor, limit=limit
         ),
@@ -119,7 +118,7 @@ async def list_person_roles(
 async def list_person_annotations(
     request: Request,
     db: DbDep,
-    actor: ActorDep,
+    caller: CallerDep,
     person_id: PersonIdPath,
     limit: int | None = LimitQuery,
     cursor: str | None = CursorQuery,
@@ -127,9 +126,8 @@ async def list_person_annotations(
     """Annotations on the person, on the claims about them and on their roles, oldest
     first (tombstones left out; hidden ones only for curators and their creator)."""
     return await db.page(
-        request,
         lambda session: annotation_service.list_person_annotations(
-            session, person_id, actor, cursor=cursor, limit=limit
+            session, person_id, caller.actor, cursor=cursor, limit=limit
         ),
     )
 
@@ -145,7 +143,10 @@ async def list_person_claims(
 ) -> Response:
     """Claims with this person among their subjects, in (source, offset) order."""
     return await scoped_claims_page(
-        request, db, params, scope={"subject": person_id}, require=service.require_person
+        db,
+        params,
+        scope=ClaimFilters(subject=person_id),
+        require=lambda session: service.require_person(session, person_id),
     )
 
 
@@ -156,11 +157,11 @@ async def list_person_claims(
     response_model=PersonPublic,
     responses=CREATE_RESPONSES,
 )
-async def create_person(db: DbDep, actor: Curator, data: PersonCreate) -> Response:
+async def create_person(db: DbDep, caller: Curator, data: PersonCreate) -> Response:
     """Curators: add a person with name forms and identifiers (an identifier names one record
     only: 409 if another has it; 409 too if the id is taken)."""
     return await db.write_one(
-        lambda session: writes.create_person(session, actor, data), location=PREFIX
+        lambda session: writes.create_person(session, caller.actor, data), location=PREFIX
     )
 
 
@@ -172,7 +173,7 @@ async def create_person(db: DbDep, actor: Curator, data: PersonCreate) -> Respon
 )
 async def update_person(
     db: DbDep,
-    actor: Curator,
+    caller: Curator,
     person_id: PersonIdPath,
     patch: PersonUpdate,
     if_match: IfMatch = None,
@@ -180,7 +181,9 @@ async def update_person(
     """Curators: change the name, description, name forms or identifiers (lists sent replace
     the old ones). `If-Match` is required (428 without, 412 if stale)."""
     return await db.write_one(
-        lambda session: writes.update_person(session, actor, person_id, patch, if_match=if_match)
+        lambda session: writes.update_person(
+            session, caller.actor, person_id, patch, if_match=if_match
+        )
     )
 
 
@@ -192,12 +195,12 @@ async def update_person(
     responses=DELETE_RESPONSES,
 )
 async def delete_person(
-    db: DbDep, actor: Curator, person_id: PersonIdPath, if_match: IfMatch = None
+    db: DbDep, caller: Curator, person_id: PersonIdPath, if_match: IfMatch = None
 ) -> Response:
     """Curators: delete a person and their name forms and identifiers; 409 listing the claims,
     roles, sources and annotations that still refer to them. `If-Match` is required."""
     await db.write(
-        lambda session: writes.delete_person(session, actor, person_id, if_match=if_match)
+        lambda session: writes.delete_person(session, caller.actor, person_id, if_match=if_match)
     )
     return Response(status_code=204)
 
@@ -218,7 +221,6 @@ async def list_person_mentions(
     """Every place a source names this person, by source then offset, with the words as
     written there and the claims that cover each mention."""
     return await db.page(
-        request,
         lambda session: mention_service.list_entity_mentions(
             session, EntityType.person, person_id, cursor=cursor, limit=limit
         ),

@@ -13,7 +13,6 @@ from app.api.http import (
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
     list_responses,
-    present,
     single_responses,
 )
 from app.auth import Curator
@@ -21,6 +20,7 @@ from app.models.common import SLUG_MAX, RoleKind, RoleStatus
 from app.models.role import RoleCreate, RolePublic, RoleUpdate
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import roles as service
+from app.services.catalog.roles import RoleFilters
 from app.services.curation import role_writes as writes
 
 router = APIRouter(prefix="/v1/roles", tags=["roles"])
@@ -56,9 +56,8 @@ async def list_roles(
 ) -> Response:
     """Positions and memberships in id order: who holds which role where, with the claim
     that states it. Example: `organization=russian-elite` lists the elite's members."""
-    filters = present(person=person, organization=organization, kind=kind, status=status)
+    filters = RoleFilters(person=person, organization=organization, kind=kind, status=status)
     return await db.page(
-        request,
         lambda session: service.list_roles(session, filters=filters, cursor=cursor, limit=limit),
     )
 
@@ -72,7 +71,7 @@ async def list_roles(
 async def get_role(request: Request, db: DbDep, role_id: RoleIdPath) -> Response:
     """One role with its person, organisation, status and the claim that states it; its
     ETag is what PATCH and DELETE need."""
-    return await db.one(request, lambda session: service.get_role(session, role_id))
+    return await db.one(lambda session: service.get_role(session, role_id))
 
 
 @router.post(
@@ -82,11 +81,11 @@ async def get_role(request: Request, db: DbDep, role_id: RoleIdPath) -> Response
     response_model=RolePublic,
     responses=CREATE_RESPONSES,
 )
-async def create_role(db: DbDep, actor: Curator, data: RoleCreate) -> Response:
+async def create_role(db: DbDep, caller: Curator, data: RoleCreate) -> Response:
     """Curators: add a position or membership. The person, organisation and claim must exist
     (422 naming which does not); the end date may not come before the start."""
     return await db.write_one(
-        lambda session: writes.create_role(session, actor, data), location=PREFIX
+        lambda session: writes.create_role(session, caller.actor, data), location=PREFIX
     )
 
 
@@ -97,12 +96,12 @@ async def create_role(db: DbDep, actor: Curator, data: RoleCreate) -> Response:
     responses=UPDATE_RESPONSES,
 )
 async def update_role(
-    db: DbDep, actor: Curator, role_id: RoleIdPath, patch: RoleUpdate, if_match: IfMatch = None
+    db: DbDep, caller: Curator, role_id: RoleIdPath, patch: RoleUpdate, if_match: IfMatch = None
 ) -> Response:
     """Curators: change any field (the fields sent replace the old ones). `If-Match` is
     required (428 without, 412 if stale)."""
     return await db.write_one(
-        lambda session: writes.update_role(session, actor, role_id, patch, if_match=if_match)
+        lambda session: writes.update_role(session, caller.actor, role_id, patch, if_match=if_match)
     )
 
 
@@ -114,8 +113,10 @@ async def update_role(
     responses=DELETE_RESPONSES,
 )
 async def delete_role(
-    db: DbDep, actor: Curator, role_id: RoleIdPath, if_match: IfMatch = None
+    db: DbDep, caller: Curator, role_id: RoleIdPath, if_match: IfMatch = None
 ) -> Response:
     """Curators: delete a role; 409 while annotations on it remain. `If-Match` is required."""
-    await db.write(lambda session: writes.delete_role(session, actor, role_id, if_match=if_match))
+    await db.write(
+        lambda session: writes.delete_role(session, caller.actor, role_id, if_match=if_match)
+    )
     return Response(status_code=204)

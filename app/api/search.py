@@ -88,7 +88,6 @@ async def search(
         ) from exc
     wanted = _types(types)
     return await db.page(
-        request,
         lambda session: service.search(session, q=q, types=wanted, limit=limit, cursor=cursor),
     )
 

@@ -13,7 +13,6 @@ from app.api.http import (
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
     list_responses,
-    present,
     single_responses,
 )
 from app.auth import Curator
@@ -30,6 +29,9 @@ from app.models.source import (
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import mentions as mention_service
 from app.services.catalog import sources as service
+from app.services.catalog.claims import ClaimFilters
+from app.services.catalog.mentions import MentionFilters
+from app.services.catalog.sources import SourceFilters
 from app.services.curation import source_writes as writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -60,9 +62,8 @@ async def list_sources(
     cursor: str | None = CursorQuery,
 ) -> Response:
     """Source metadata in id order (no text; fetch one source or its /text for that)."""
-    filters = present(language=language, genre=genre, author=author, publisher=publisher)
+    filters = SourceFilters(language=language, genre=genre, author=author, publisher=publisher)
     return await db.page(
-        request,
         lambda session: service.list_sources(session, filters=filters, cursor=cursor, limit=limit),
     )
 
@@ -76,7 +77,7 @@ async def list_sources(
 async def get_source(request: Request, db: DbDep, source_id: SourceIdPath) -> Response:
     """Metadata, how the stored text was derived from the original, its SHA-256, and the text
     itself when the source's rights are `full_text`."""
-    return await db.one(request, lambda session: service.get_source(session, source_id))
+    return await db.one(lambda session: service.get_source(session, source_id))
 
 
 @router.get(
@@ -100,7 +101,7 @@ async def get_source_text(
 ) -> Response:
     """`text[start:end]` in Unicode code points, half-open, so a claim's quote can be checked
     against its offsets. `excerpts` sources serve short slices only; `metadata_only` none."""
-    return await db.one(request, lambda session: service.text_slice(session, source_id, start, end))
+    return await db.one(lambda session: service.text_slice(session, source_id, start, end))
 
 
 @router.get(
@@ -114,7 +115,10 @@ async def list_source_claims(
 ) -> Response:
     """Claims anchored in this source, in order of their start offset."""
     return await scoped_claims_page(
-        request, db, params, scope={"source": source_id}, require=service.require_source
+        db,
+        params,
+        scope=ClaimFilters(source=source_id),
+        require=lambda session: service.require_source(session, source_id),
     )
 
 
@@ -125,11 +129,11 @@ async def list_source_claims(
     response_model=SourcePublic,
     responses=CREATE_RESPONSES,
 )
-async def create_source(db: DbDep, actor: Curator, data: SourceCreate) -> Response:
+async def create_source(db: DbDep, caller: Curator, data: SourceCreate) -> Response:
     """Curators: add a document with its canonical text (stored as sent; its SHA-256 and
     length in code points are computed). Publisher and authors must exist (422)."""
     return await db.write_one(
-        lambda session: writes.create_source(session, actor, data), location=PREFIX
+        lambda session: writes.create_source(session, caller.actor, data), location=PREFIX
     )
 
 
@@ -141,7 +145,7 @@ async def create_source(db: DbDep, actor: Curator, data: SourceCreate) -> Respon
 )
 async def update_source(
     db: DbDep,
-    actor: Curator,
+    caller: Curator,
     source_id: SourceIdPath,
     patch: SourceUpdate,
     if_match: IfMatch = None,
@@ -149,7 +153,9 @@ async def update_source(
     """Curators: change metadata, or the text: a new text is refused (409, listing them)
     while any claim's quote would no longer match it at its offsets. `If-Match` is required."""
     return await db.write_one(
-        lambda session: writes.update_source(session, actor, source_id, patch, if_match=if_match)
+        lambda session: writes.update_source(
+            session, caller.actor, source_id, patch, if_match=if_match
+        )
     )
 
 
@@ -161,12 +167,12 @@ async def update_source(
     responses=DELETE_RESPONSES,
 )
 async def delete_source(
-    db: DbDep, actor: Curator, source_id: SourceIdPath, if_match: IfMatch = None
+    db: DbDep, caller: Curator, source_id: SourceIdPath, if_match: IfMatch = None
 ) -> Response:
     """Curators: delete a source with no claims or annotations left (409 lists them).
     `If-Match` is required."""
     await db.write(
-        lambda session: writes.delete_source(session, actor, source_id, if_match=if_match)
+        lambda session: writes.delete_source(session, caller.actor, source_id, if_match=if_match)
     )
     return Response(status_code=204)
 
@@ -194,9 +200,8 @@ async def list_source_mentions(
 ) -> Response:
     """Where this source names known persons and organisations (any spelling, any Russian
     case, initials, a known surname alone), in text order, with the claims that cover each."""
-    filters = present(person=person, organization=organization)
+    filters = MentionFilters(person=person, organization=organization)
     return await db.page(
-        request,
         lambda session: mention_service.list_source_mentions(
             session, source_id, filters=filters, cursor=cursor, limit=limit
         ),

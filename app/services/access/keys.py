@@ -8,7 +8,7 @@ from app.auth import Actor, hash_secret, new_secret
 from app.models.api_key import ApiKey, ApiKeyCreated, ApiKeyPublic, Scope
 from app.models.change import ChangeEntity, ChangeOp
 from app.models.common import utcnow
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.problems import Conflict
 from app.services.catalog.loaders import require
 from app.services.curation.transaction import bump, lock, new_id, record_change
@@ -55,7 +55,7 @@ def create_key(
 def list_keys(
     session: Session, *, cursor: str | None = None, limit: int | None = None
 ) -> tuple[list[ApiKeyPublic], str | None]:
-    pager = paginate(session, select(ApiKey), KEYS, cursor=cursor, limit=limit, filters={})
+    pager = paginate(session, select(ApiKey), KEYS, cursor=cursor, limit=limit, filters=Filters())
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return [public(k) for k in rows], next_cursor
 

@@ -13,6 +13,7 @@ who reads it, and neither does its ETag.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
@@ -40,8 +41,9 @@ from app.models.annotation import (
     Selector,
     Target,
     TargetType,
+    Verdict,
 )
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.problems import NotFound
 from app.services.catalog.loaders import AnySelect, require
 
@@ -161,38 +163,65 @@ def get_annotation(session: Session, annotation_id: str, actor: Actor) -> Annota
     return assemble(session, [_require_visible(session, annotation_id, actor)])[0]
 
 
+@dataclass(frozen=True)
+class AnnotationFilters(Filters):
+    target_type: TargetType | None = None
+    target_id: str | None = None
+    tag: str | None = None
+    motivation: Motivation | None = None
+    creator: str | None = None
+    verdict: Verdict | None = None
+    thread: str | None = None
+    flagged: bool = False
+    include_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class _RepliesTo(Filters):
+    replies_to: str
+
+
+@dataclass(frozen=True)
+class _AboutPerson(Filters):
+    person: str
+
+
+@dataclass(frozen=True)
+class _VersionsOf(Filters):
+    of: str
+
+
 def list_annotations(
     session: Session,
     actor: Actor,
     *,
-    filters: dict[str, Any],
+    filters: AnnotationFilters,
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[AnnotationPublic], str | None]:
     """Annotations in creation order, filtered; tombstones only with include_deleted."""
     stmt = select(Annotation).where(visible_to(actor))
-    if filters.get("target_type"):
-        stmt = stmt.where(col(Annotation.target_type) == filters["target_type"])
-    if filters.get("target_id"):
-        stmt = stmt.where(col(Annotation.target_id) == filters["target_id"])
-    for name in ("motivation", "verdict"):
-        if filters.get(name):
-            stmt = stmt.where(getattr(Annotation, name) == filters[name])
-    if filters.get("creator"):
-        stmt = stmt.where(col(Annotation.creator_key_id) == filters["creator"])
-    if filters.get("thread"):
-        stmt = stmt.where(col(Annotation.thread_id) == filters["thread"])
-    if filters.get("tag"):
+    for value, column in (
+        (filters.target_type, col(Annotation.target_type)),
+        (filters.target_id, col(Annotation.target_id)),
+        (filters.motivation, col(Annotation.motivation)),
+        (filters.verdict, col(Annotation.verdict)),
+        (filters.creator, col(Annotation.creator_key_id)),
+        (filters.thread, col(Annotation.thread_id)),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if filters.tag:
         stmt = stmt.where(
             col(Annotation.id).in_(
                 select(col(AnnotationTag.annotation_id)).where(
-                    col(AnnotationTag.tag) == filters["tag"].strip().lower()
+                    col(AnnotationTag.tag) == filters.tag.strip().lower()
                 )
             )
         )
-    if filters.get("flagged"):
+    if filters.flagged:
         stmt = stmt.where(col(Annotation.flag_count) > 0)
-    if not filters.get("include_deleted"):
+    if not filters.include_deleted:
         stmt = stmt.where(col(Annotation.deleted_at).is_(None))
     return _page(session, stmt, filters, cursor, limit)
 
@@ -207,7 +236,7 @@ def list_replies(
         col(Annotation.target_type) == TargetType.annotation.value,
         col(Annotation.target_id) == annotation_id,
     )
-    return _page(session, stmt, {"replies_to": annotation_id}, cursor, limit)
+    return _page(session, stmt, _RepliesTo(annotation_id), cursor, limit)
 
 
 def list_person_annotations(
@@ -218,7 +247,7 @@ def list_person_annotations(
     stmt = select(Annotation).where(
         visible_to(actor), col(Annotation.deleted_at).is_(None), _about_person(person_id)
     )
-    return _page(session, stmt, {"person": person_id}, cursor, limit)
+    return _page(session, stmt, _AboutPerson(person_id), cursor, limit)
 
 
 def _about_person(person_id: Any) -> Any:
@@ -247,7 +276,7 @@ def _about_person(person_id: Any) -> Any:
 def _page(
     session: Session,
     stmt: Select[Any],
-    filters: dict[str, Any],
+    filters: Filters,
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[AnnotationPublic], str | None]:
@@ -265,7 +294,7 @@ def list_versions(
     content_gone = row.deleted_at is not None and not _owns(row, actor)
     stmt = select(AnnotationVersion).where(col(AnnotationVersion.annotation_id) == annotation_id)
     pager = paginate(
-        session, stmt, VERSIONS, cursor=cursor, limit=limit, filters={"of": annotation_id}
+        session, stmt, VERSIONS, cursor=cursor, limit=limit, filters=_VersionsOf(annotation_id)
     )
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     versions = [AnnotationVersionPublic.model_validate(v, from_attributes=True) for v in rows]

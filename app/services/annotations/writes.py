@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.auth import Actor
-from app.config import get_settings
+from app.db import settings_of
 from app.models import Annotation, AnnotationFlag, AnnotationTag, AnnotationVersion, Source
 from app.models.annotation import (
     AnnotationCreate,
@@ -114,7 +114,7 @@ def create_annotation(session: Session, actor: Actor, data: AnnotationCreate) ->
                     ],
                 )
             selector = _select(
-                row, target.selector.start, target.selector.end, target.selector.quote
+                session, row, target.selector.start, target.selector.end, target.selector.quote
             )
     links = [str(u) for u in data.links]
     tags = _dedupe(data.tags)
@@ -151,7 +151,9 @@ def _key_id(actor: Actor) -> str:
     return actor.key_id
 
 
-def _select(source: Source, start: int, end: int, quote: str | None) -> dict[str, Any]:
+def _select(
+    session: Session, source: Source, start: int, end: int, quote: str | None
+) -> dict[str, Any]:
     text = source.text
     where = ["body", "target", "selector"]
     if source.rights == Rights.metadata_only.value:
@@ -165,7 +167,7 @@ def _select(source: Source, start: int, end: int, quote: str | None) -> dict[str
             f"(length {len(text)} code points).",
             errors=[{"loc": where, "msg": "outside the text", "type": "range"}],
         )
-    limit = get_settings().excerpt_max_chars
+    limit = settings_of(session).excerpt_max_chars
     if source.rights == Rights.excerpts.value and end - start > limit:
         raise ValidationFailed(
             f"The source {source.id!r} may only be quoted in excerpts of up to {limit} code "

@@ -16,6 +16,7 @@ as it stands now:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, false, func, not_, or_, select
@@ -24,7 +25,7 @@ from sqlmodel import Session, col
 from app.auth import Actor
 from app.models import Annotation, AnnotationVersion
 from app.models.change import Change, ChangeEntity, ChangeOp, ChangePublic
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.services.catalog.loaders import AnySelect
 
 CHANGES = Keyset("changes", (col(Change.seq),), lambda row: (row[0].seq,))
@@ -41,11 +42,17 @@ _JOIN_VERSION = and_(
 _HIDDEN_THEN = func.coalesce(col(AnnotationVersion.content)["hidden"].as_boolean(), false())
 
 
+@dataclass(frozen=True)
+class ChangeFilters(Filters):
+    entity_type: ChangeEntity | None = None
+    entity_id: str | None = None
+
+
 def list_changes(
     session: Session,
     actor: Actor,
     *,
-    filters: dict[str, Any],
+    filters: ChangeFilters,
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[ChangePublic], str | None]:
@@ -53,10 +60,10 @@ def list_changes(
     stmt = stmt.outerjoin(Annotation, _JOIN_ANNOTATION)
     if not actor.curator:
         stmt = stmt.outerjoin(AnnotationVersion, _JOIN_VERSION).where(_shown_to(actor))
-    if filters.get("entity_type"):
-        stmt = stmt.where(col(Change.entity_type) == filters["entity_type"])
-    if filters.get("entity_id"):
-        stmt = stmt.where(col(Change.entity_id) == filters["entity_id"])
+    if filters.entity_type:
+        stmt = stmt.where(col(Change.entity_type) == filters.entity_type)
+    if filters.entity_id:
+        stmt = stmt.where(col(Change.entity_id) == filters.entity_id)
     pager = paginate(session, stmt, CHANGES, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
     return [_public(change, hidden, creator, actor) for change, hidden, creator in rows], (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, exists, or_, select
@@ -11,8 +12,8 @@ from sqlmodel import Session, col
 from app.models import Claim, ClaimSubject, Source
 from app.models.annotation import TargetType
 from app.models.claim import AttributedTo, ClaimPublic, ClaimSourceRef
-from app.models.common import EntityRef, EntityType
-from app.pagination import Keyset, paginate
+from app.models.common import ClaimKind, EntityRef, EntityType, Modality, Stance
+from app.pagination import Filters, Keyset, paginate
 from app.services.annotations.reads import annotation_counts
 from app.services.catalog.loaders import entity_refs, require
 
@@ -34,24 +35,38 @@ def _subject_filter(subject: str) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class ClaimFilters(Filters):
+    subject: str | None = None
+    source: str | None = None
+    kind: ClaimKind | None = None
+    modality: Modality | None = None
+    stance: Stance | None = None
+    attributed_to: str | None = None
+
+
 def list_claims(
     session: Session,
     *,
-    filters: dict[str, Any],
+    filters: ClaimFilters,
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[ClaimPublic], str | None]:
     """Claims matching `filters` (subject, source, kind, modality, stance, attributed_to)."""
     stmt = select(Claim)
-    if filters.get("subject"):
-        stmt = stmt.where(_subject_filter(filters["subject"]))
-    if filters.get("source"):
-        stmt = stmt.where(col(Claim.source_id) == filters["source"])
-    for name in ("kind", "modality", "stance"):
-        if filters.get(name):
-            stmt = stmt.where(getattr(Claim, name) == filters[name])
-    if filters.get("attributed_to"):
-        who = filters["attributed_to"]
+    if filters.subject:
+        stmt = stmt.where(_subject_filter(filters.subject))
+    if filters.source:
+        stmt = stmt.where(col(Claim.source_id) == filters.source)
+    for value, column in (
+        (filters.kind, col(Claim.kind)),
+        (filters.modality, col(Claim.modality)),
+        (filters.stance, col(Claim.stance)),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if filters.attributed_to:
+        who = filters.attributed_to
         stmt = stmt.where(
             or_(
                 col(Claim.attributed_to_person_id) == who,

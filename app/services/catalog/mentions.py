@@ -8,7 +8,7 @@ links or unlinks mentions with nothing to keep in step.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from app.models import Claim, ClaimSubject, Mention
 from app.models.common import EntityType
 from app.models.search import MentionPublic
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.services.catalog.loaders import entity_refs
 from app.services.catalog.organizations import require_organization
 from app.services.catalog.persons import require_person
@@ -34,27 +34,40 @@ OF_ENTITY = Keyset(
 )
 
 
+@dataclass(frozen=True)
+class MentionFilters(Filters):
+    source: str | None = None
+    person: str | None = None
+    organization: str | None = None
+
+
+def _owned_by(owner: EntityType, entity_id: str) -> MentionFilters:
+    if owner is EntityType.person:
+        return MentionFilters(person=entity_id)
+    return MentionFilters(organization=entity_id)
+
+
 def list_source_mentions(
     session: Session,
     source_id: str,
     *,
-    filters: dict[str, Any],
+    filters: MentionFilters,
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[MentionPublic], str | None]:
     require_source(session, source_id)
     stmt = select(Mention).where(col(Mention.source_id) == source_id)
-    if filters.get("person"):
-        stmt = stmt.where(col(Mention.person_id) == filters["person"])
-    if filters.get("organization"):
-        stmt = stmt.where(col(Mention.organization_id) == filters["organization"])
+    if filters.person:
+        stmt = stmt.where(col(Mention.person_id) == filters.person)
+    if filters.organization:
+        stmt = stmt.where(col(Mention.organization_id) == filters.organization)
     pager = paginate(
         session,
         stmt,
         IN_SOURCE,
         cursor=cursor,
         limit=limit,
-        filters={"source": source_id, **filters},
+        filters=replace(filters, source=source_id),
     )
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return mention_publics(session, rows), next_cursor
@@ -76,7 +89,7 @@ def list_entity_mentions(
         column = col(Mention.organization_id)
     stmt = select(Mention).where(column == entity_id)
     pager = paginate(
-        session, stmt, OF_ENTITY, cursor=cursor, limit=limit, filters={owner.value: entity_id}
+        session, stmt, OF_ENTITY, cursor=cursor, limit=limit, filters=_owned_by(owner, entity_id)
     )
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return mention_publics(session, rows), next_cursor

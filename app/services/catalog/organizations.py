@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.models import Organization, Role
 from app.models.annotation import TargetType
-from app.models.common import ClaimCounts, EntityType, NameForm
+from app.models.common import ClaimCounts, EntityType, NameForm, OrganizationKind
 from app.models.organization import OrganizationPublic, OrganizationSummary
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.services.annotations.reads import annotation_count
 from app.services.catalog.loaders import claim_counts, identifiers_for, names_for, require
 from app.services.catalog.persons import list_roles, name_matches
@@ -19,18 +19,24 @@ from app.services.catalog.persons import list_roles, name_matches
 ORGANIZATIONS = Keyset("organizations", (col(Organization.id),), lambda o: (o.id,))
 
 
+@dataclass(frozen=True)
+class OrganizationFilters(Filters):
+    q: str | None = None
+    kind: OrganizationKind | None = None
+
+
 def list_organizations(
-    session: Session, *, filters: dict[str, Any], cursor: str | None, limit: int | None
+    session: Session, *, filters: OrganizationFilters, cursor: str | None, limit: int | None
 ) -> tuple[list[OrganizationSummary], str | None]:
     stmt = select(Organization)
-    if filters.get("q"):
+    if filters.q:
         stmt = stmt.where(
             name_matches(
-                EntityType.organization, col(Organization.id), col(Organization.name), filters["q"]
+                EntityType.organization, col(Organization.id), col(Organization.name), filters.q
             )
         )
-    if filters.get("kind"):
-        stmt = stmt.where(col(Organization.kind) == filters["kind"])
+    if filters.kind:
+        stmt = stmt.where(col(Organization.kind) == filters.kind)
     pager = paginate(session, stmt, ORGANIZATIONS, cursor=cursor, limit=limit, filters=filters)
     orgs, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     ids = [o.id for o in orgs]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
 from sqlmodel import Session, col
 
 from app.models import NameFormRow, Person, Role
-from app.models.common import ClaimCounts, EntityType, NameForm
+from app.models.common import ClaimCounts, EntityType, NameForm, RoleStatus
 from app.models.person import PersonPublic, PersonSummary
 from app.models.role import RolePublic
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.services.annotations.reads import person_annotation_count
 from app.services.catalog.loaders import (
     claim_counts,
@@ -23,6 +24,7 @@ from app.services.catalog.loaders import (
     role_select,
     roles_of_stmt,
 )
+from app.services.catalog.roles import RoleFilters
 from app.services.search.terms import name_key
 
 PERSONS = Keyset("persons", (col(Person.id),), lambda p: (p.id,))
@@ -47,19 +49,26 @@ def name_matches(owner: EntityType, id_column: Any, display_column: Any, q: str)
     )
 
 
+@dataclass(frozen=True)
+class PersonFilters(Filters):
+    q: str | None = None
+    organization: str | None = None
+    role_status: RoleStatus | None = None
+
+
 def list_persons(
-    session: Session, *, filters: dict[str, Any], cursor: str | None, limit: int | None
+    session: Session, *, filters: PersonFilters, cursor: str | None, limit: int | None
 ) -> tuple[list[PersonSummary], str | None]:
     stmt = select(Person)
-    if filters.get("q"):
+    if filters.q:
         stmt = stmt.where(
-            name_matches(EntityType.person, col(Person.id), col(Person.name), filters["q"])
+            name_matches(EntityType.person, col(Person.id), col(Person.name), filters.q)
         )
     role_conditions = []
-    if filters.get("organization"):
-        role_conditions.append(col(Role.organization_id) == filters["organization"])
-    if filters.get("role_status"):
-        role_conditions.append(col(Role.status) == filters["role_status"])
+    if filters.organization:
+        role_conditions.append(col(Role.organization_id) == filters.organization)
+    if filters.role_status:
+        role_conditions.append(col(Role.status) == filters.role_status)
     if role_conditions:
         stmt = stmt.where(
             exists(
@@ -110,7 +119,7 @@ def list_roles_page(
     session: Session, *, person_id: str, cursor: str | None, limit: int | None
 ) -> tuple[list[RolePublic], str | None]:
     require_person(session, person_id)
-    filters = {"person": person_id}
+    filters = RoleFilters(person=person_id)
     stmt = role_select().where(col(Role.person_id) == person_id)
     pager = paginate(session, stmt, ROLES, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.execute(pager.stmt)))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col
 
 from app.models import Role
+from app.models.common import RoleKind, RoleStatus
 from app.models.role import RolePublic
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.problems import NotFound
 from app.services.catalog.loaders import role_public, role_select
 
@@ -23,22 +24,30 @@ def get_role(session: Session, role_id: str) -> RolePublic:
     return role_public(row)
 
 
+@dataclass(frozen=True)
+class RoleFilters(Filters):
+    person: str | None = None
+    organization: str | None = None
+    kind: RoleKind | None = None
+    status: RoleStatus | None = None
+
+
 ROLE_LIST = Keyset("role-list", (col(Role.id),), lambda row: (row[0].id,))
 
 
 def list_roles(
-    session: Session, *, filters: dict[str, Any], cursor: str | None, limit: int | None
+    session: Session, *, filters: RoleFilters, cursor: str | None, limit: int | None
 ) -> tuple[list[RolePublic], str | None]:
     """Roles in id order, filtered by person, organisation, kind and status."""
     stmt = role_select()
-    for name, column in (
-        ("person", Role.person_id),
-        ("organization", Role.organization_id),
-        ("kind", Role.kind),
-        ("status", Role.status),
+    for value, column in (
+        (filters.person, Role.person_id),
+        (filters.organization, Role.organization_id),
+        (filters.kind, Role.kind),
+        (filters.status, Role.status),
     ):
-        if filters.get(name):
-            stmt = stmt.where(col(column) == filters[name])
+        if value:
+            stmt = stmt.where(col(column) == value)
     pager = paginate(session, stmt, ROLE_LIST, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
     return [role_public(row) for row in rows], next_cursor

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.config import get_settings
+from app.db import settings_of
 from app.models import Claim, Source, SourceAuthor
 from app.models.annotation import TargetType
 from app.models.common import EntityRef, EntityType, Rights
 from app.models.source import SourcePublic, SourceSummary, SourceTextSlice
-from app.pagination import Keyset, paginate
+from app.pagination import Filters, Keyset, paginate
 from app.problems import Forbidden, InvalidRange
 from app.services.annotations.reads import annotation_count
 from app.services.catalog.loaders import entity_refs, require
@@ -24,22 +25,30 @@ SOURCES = Keyset("sources", (col(Source.id),), lambda row: (row.id,))
 _SUMMARY_COLUMNS = [c for c in Source.__table__.columns if c.name != "text"]  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class SourceFilters(Filters):
+    language: str | None = None
+    genre: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+
+
 def list_sources(
-    session: Session, *, filters: dict[str, Any], cursor: str | None, limit: int | None
+    session: Session, *, filters: SourceFilters, cursor: str | None, limit: int | None
 ) -> tuple[list[SourceSummary], str | None]:
     stmt = select(*_SUMMARY_COLUMNS)
-    for name, column in (
-        ("language", col(Source.language)),
-        ("genre", col(Source.genre)),
-        ("publisher", col(Source.publisher_organization_id)),
+    for value, column in (
+        (filters.language, col(Source.language)),
+        (filters.genre, col(Source.genre)),
+        (filters.publisher, col(Source.publisher_organization_id)),
     ):
-        if filters.get(name):
-            stmt = stmt.where(column == filters[name])
-    if filters.get("author"):
+        if value:
+            stmt = stmt.where(column == value)
+    if filters.author:
         stmt = stmt.where(
             col(Source.id).in_(
                 select(col(SourceAuthor.source_id)).where(
-                    col(SourceAuthor.person_id) == filters["author"]
+                    col(SourceAuthor.person_id) == filters.author
                 )
             )
         )
@@ -112,17 +121,17 @@ def get_source(session: Session, source_id: str) -> SourcePublic:
         derivation=source.derivation,
         publisher_notes=source.publisher_notes,
         text=source.text if full else None,
-        text_available=_availability(source.rights),
+        text_available=_availability(session, source.rights),
         annotation_count=annotation_count(session, TargetType.source, source.id),
         created_at=source.created_at,
     )
 
 
-def _availability(rights: str) -> str:
+def _availability(session: Session, rights: str) -> str:
     if rights == Rights.full_text:
         return "The whole text is included and can be sliced at /text."
     if rights == Rights.excerpts:
-        limit = get_settings().excerpt_max_chars
+        limit = settings_of(session).excerpt_max_chars
         return f"Only excerpts: /text serves slices of at most {limit} code points."
     return "Metadata only: the text is stored for verifying claims but is not served."
 
@@ -143,7 +152,7 @@ def text_slice(
     if source.rights == Rights.metadata_only:
         raise Forbidden(f"Source {source.id!r} is metadata_only: its text is not served.")
     if source.rights == Rights.excerpts:
-        limit = get_settings().excerpt_max_chars
+        limit = settings_of(session).excerpt_max_chars
         if hi - lo > limit:
             raise Forbidden(
                 f"Source {source.id!r} allows excerpts of at most {limit} code points; "

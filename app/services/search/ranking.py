@@ -31,7 +31,7 @@ from sqlmodel import Session, col
 from app.models import Claim, Organization, Person, SearchDoc, Source
 from app.models.common import SLUG_MAX
 from app.models.search import Highlight, SearchHit
-from app.pagination import KeyRule, Keyset, decode_cursor, encode_cursor, text_rule
+from app.pagination import Filters, KeyRule, Keyset, decode_cursor, encode_cursor, text_rule
 from app.services.search import scoring, terms
 from app.services.search.backends import DocMatch, VariantRow, backend_for, name_candidates
 
@@ -204,10 +204,18 @@ def ranked(session: Session, query: scoring.QueryName, types: Sequence[str]) -> 
     return sorted(hits.values(), key=_Hit.sort_key)
 
 
+@dataclass(frozen=True)
+class _SearchFilters(Filters):
+    """What a search cursor is bound to: the query and the kinds searched."""
+
+    q: str
+    types: tuple[str, ...]
+
+
 def search(
     session: Session, *, q: str, types: Sequence[str], limit: int, cursor: str | None
 ) -> tuple[list[SearchHit], str | None]:
-    filters: dict[str, Any] = {"q": q, "types": sorted(types)}
+    filters = _SearchFilters(q=q, types=tuple(sorted(types)))
     query = scoring.parse_query(q)
     hits = ranked(session, query, types)
     if cursor is not None:
@@ -219,7 +227,7 @@ def search(
     if more:
         last = page[-1].sort_key()
         next_cursor = encode_cursor(session, SEARCH, [-last[0], last[1], last[2]], filters)
-    return _present(session, page, [w.key for w in query.words]), next_cursor
+    return _search_hits(session, page, [w.key for w in query.words]), next_cursor
 
 
 # -- presenting a page ------------------------------------------------------------------
@@ -244,7 +252,7 @@ def _highlight(
     )
 
 
-def _present(session: Session, page: list[_Hit], keys: list[str]) -> list[SearchHit]:
+def _search_hits(session: Session, page: list[_Hit], keys: list[str]) -> list[SearchHit]:
     wanted: dict[str, list[str]] = defaultdict(list)
     for hit in page:
         wanted[hit.type].append(hit.id)
