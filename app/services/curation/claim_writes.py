@@ -3,6 +3,11 @@
 A claim is accepted only when its quote is the source's text at its offsets: given offsets are
 verified, otherwise they are found from the quote (and `occurrence`). A hedge must be words of
 the quote. Prefix and suffix are always computed, never sent.
+
+`insert_claim` and `apply_claim_update` check and write inside the caller's transaction (with
+the change-log row, without reindexing or committing), so the seed loader writes through the
+same rules under its own ids; `create_claim` and `update_claim` are those plus the reindex and
+the one commit.
 """
 
 from __future__ import annotations
@@ -144,6 +149,25 @@ def _current_subjects(session: Session, claim_id: str) -> list[tuple[EntityType,
 
 
 def create_claim(session: Session, actor: Actor, data: ClaimCreate) -> ClaimPublic:
+    claim = insert_claim(session, actor, data)
+    reindex(session, [("claim", claim.id)])
+    session.commit()
+    return get_claim(session, claim.id)
+
+
+def insert_claim(
+    session: Session,
+    actor: Actor | None,
+    data: ClaimCreate,
+    *,
+    claim_id: str | None = None,
+    origin: str = "api",
+    label: str = "claim",
+) -> Claim:
+    """Check a new claim against the API's rules (attribution, references, the quote at its
+    offsets, the hedge) and add it, its subjects and its change-log row under `claim_id` (a new
+    random id if None); the caller reindexes and commits. `label` names the claim in a quote
+    that does not anchor."""
     attribution = _attribution(data.attributed_to, data.attributed_to_label)
     _check_refs(session, data.source_id, data.subjects, data.attributed_to)
     source = session.get(Source, data.source_id)
@@ -154,30 +178,26 @@ def create_claim(session: Session, actor: Actor, data: ClaimCreate) -> ClaimPubl
         start=data.start,
         end=data.end,
         occurrence=data.occurrence,
-        label="claim",
+        label=label,
     )
     _check_hedge(data.hedge, span.quote)
     now = utcnow()
-    claim_id = new_id("clm_")
-    session.add(
-        Claim(
-            id=claim_id,
-            source_id=source.id,
-            **_span_values(span),
-            **attribution,
-            **{name: plain(getattr(data, name)) for name in _SCALARS},
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+    claim = Claim(
+        id=claim_id or new_id("clm_"),
+        source_id=source.id,
+        **_span_values(span),
+        **attribution,
+        **{name: plain(getattr(data, name)) for name in _SCALARS},
+        created_at=now,
+        updated_at=now,
+        version=1,
     )
+    session.add(claim)
     flush_or_conflict(session)
-    session.add_all(_subject_rows(claim_id, data.subjects))
-    record_change(session, actor, ChangeEntity.claim, claim_id, ChangeOp.create, 1)
-    reindex(session, [("claim", claim_id)])
+    session.add_all(_subject_rows(claim.id, data.subjects))
+    record_change(session, actor, ChangeEntity.claim, claim.id, ChangeOp.create, 1, origin=origin)
     flush_or_conflict(session)
-    session.commit()
-    return get_claim(session, claim_id)
+    return claim
 
 
 def update_claim(
@@ -185,6 +205,27 @@ def update_claim(
 ) -> ClaimPublic:
     row = lock(session, Claim, claim_id)
     check_if_match(if_match, get_claim(session, claim_id))
+    if not apply_claim_update(session, actor, row, patch):
+        session.rollback()
+        return get_claim(session, claim_id)
+    reindex(session, [("claim", claim_id)])
+    session.commit()
+    return get_claim(session, claim_id)
+
+
+def apply_claim_update(
+    session: Session,
+    actor: Actor | None,
+    row: Claim,
+    patch: ClaimUpdate,
+    *,
+    origin: str = "api",
+    label: str | None = None,
+) -> bool:
+    """Check and apply an edit of a (locked) claim, anchoring it again if its quote, offsets or
+    source are sent, with a new version and its change-log row; False, with nothing written, if
+    it changes nothing. `label` (default `claim <id>`) names the claim in a quote that does not
+    anchor. The caller reindexes and commits."""
     sent = patch.model_fields_set
     values: dict[str, Any] = {
         name: plain(getattr(patch, name)) for name in _SCALARS if name in sent
@@ -200,38 +241,44 @@ def update_claim(
         patch.attributed_to if "attributed_to" in sent else None,
     )
     if sent & _ANCHOR_FIELDS:
-        source = session.get(Source, source_id)
-        assert source is not None
-        offsets = "start" in sent or "end" in sent
-        span = _anchor(
-            source.text,
-            patch.quote if "quote" in sent and patch.quote else row.quote,
-            start=patch.start if offsets else None,
-            end=patch.end if offsets else None,
-            occurrence=patch.occurrence if "occurrence" in sent else None,
-            label=f"claim {claim_id}",
-        )
-        values |= {"source_id": source_id, **_span_values(span)}
+        values |= {"source_id": source_id, **_reanchor(session, row, patch, source_id, label)}
     _check_hedge(values.get("hedge", row.hedge), values.get("quote", row.quote))
     values = {name: v for name, v in values.items() if v != getattr(row, name)}
     new_subjects = [(s.type, s.id) for s in subjects] if subjects is not None else None
-    if new_subjects == _current_subjects(session, claim_id):
+    if new_subjects == _current_subjects(session, row.id):
         new_subjects = None
     if not values and new_subjects is None:
-        session.rollback()
-        return get_claim(session, claim_id)
+        return False
     for name, value in values.items():
         setattr(row, name, value)
     if subjects is not None and new_subjects is not None:
-        session.execute(delete(ClaimSubject).where(col(ClaimSubject.claim_id) == claim_id))
+        session.execute(delete(ClaimSubject).where(col(ClaimSubject.claim_id) == row.id))
         session.flush()
-        session.add_all(_subject_rows(claim_id, subjects))
+        session.add_all(_subject_rows(row.id, subjects))
     bump(row)
-    record_change(session, actor, ChangeEntity.claim, claim_id, ChangeOp.update, row.version)
-    reindex(session, [("claim", claim_id)])
+    record_change(
+        session, actor, ChangeEntity.claim, row.id, ChangeOp.update, row.version, origin=origin
+    )
     flush_or_conflict(session)
-    session.commit()
-    return get_claim(session, claim_id)
+    return True
+
+
+def _reanchor(
+    session: Session, row: Claim, patch: ClaimUpdate, source_id: str, label: str | None
+) -> dict[str, Any]:
+    sent = patch.model_fields_set
+    source = session.get(Source, source_id)
+    assert source is not None
+    offsets = "start" in sent or "end" in sent
+    span = _anchor(
+        source.text,
+        patch.quote if "quote" in sent and patch.quote else row.quote,
+        start=patch.start if offsets else None,
+        end=patch.end if offsets else None,
+        occurrence=patch.occurrence if "occurrence" in sent else None,
+        label=label or f"claim {row.id}",
+    )
+    return _span_values(span)
 
 
 def delete_claim(session: Session, actor: Actor, claim_id: str, *, if_match: str | None) -> None:

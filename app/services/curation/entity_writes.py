@@ -4,6 +4,10 @@ Both kinds share their shape (slug id, display name, description, name forms, id
 one set of functions serves both, told apart by an `_EntityKind`. Slugs are unique across
 persons and organisations together, because claim filters such as `subject=` and
 `attributed_to=` take a bare id.
+
+`insert_*` and `apply_*_update` check and write inside the caller's transaction (with its
+change-log row, without reindexing or committing), so the seed loader writes through the same
+rules; `create_*` and `update_*` are those plus the reindex and the one commit.
 """
 
 from __future__ import annotations
@@ -105,10 +109,57 @@ def delete_organization(
     _delete(session, actor, ORGANIZATION, organization_id, if_match)
 
 
+# -- the checked writes, in the caller's transaction ------------------------------------------
+
+
+def insert_person(
+    session: Session, actor: Actor | None, data: PersonCreate, *, origin: str = "api"
+) -> None:
+    """Check a new person against the API's rules and add it, its name forms, identifiers and
+    change-log row; the caller reindexes and commits."""
+    _insert(session, actor, PERSON, data, origin)
+
+
+def insert_organization(
+    session: Session, actor: Actor | None, data: OrganizationCreate, *, origin: str = "api"
+) -> None:
+    """As `insert_person`, for an organisation."""
+    _insert(session, actor, ORGANIZATION, data, origin)
+
+
+def apply_person_update(
+    session: Session, actor: Actor | None, row: Person, patch: PersonUpdate, *, origin: str = "api"
+) -> bool:
+    """Check and apply an edit of a (locked) person with a new version and its change-log row;
+    False, with nothing written, if it changes nothing. The caller reindexes and commits."""
+    return _apply_update(session, actor, PERSON, row, patch, origin)
+
+
+def apply_organization_update(
+    session: Session,
+    actor: Actor | None,
+    row: Organization,
+    patch: OrganizationUpdate,
+    *,
+    origin: str = "api",
+) -> bool:
+    """As `apply_person_update`, for an organisation."""
+    return _apply_update(session, actor, ORGANIZATION, row, patch, origin)
+
+
 # -- shared -----------------------------------------------------------------------------------
 
 
 def _create(session: Session, actor: Actor, kind: _EntityKind, data: Any) -> Any:
+    _insert(session, actor, kind, data, "api")
+    reindex(session, [(kind.owner.value, data.id)])
+    session.commit()
+    return kind.get(session, data.id)
+
+
+def _insert(
+    session: Session, actor: Actor | None, kind: _EntityKind, data: Any, origin: str
+) -> None:
     for other in (PERSON, ORGANIZATION):
         if session.get(other.model, data.id) is not None:
             raise Conflict(f"The id {data.id!r} is taken: {other.owner.value} {data.id!r} has it.")
@@ -119,11 +170,8 @@ def _create(session: Session, actor: Actor, kind: _EntityKind, data: Any) -> Any
     flush_or_conflict(session)
     _write_names(session, kind, data.id, data.names)
     _write_identifiers(session, kind, data.id, data.identifiers)
-    record_change(session, actor, kind.entity, data.id, ChangeOp.create, 1)
+    record_change(session, actor, kind.entity, data.id, ChangeOp.create, 1, origin=origin)
     flush_or_conflict(session)
-    reindex(session, [(kind.owner.value, data.id)])
-    session.commit()
-    return kind.get(session, data.id)
 
 
 def _update(
@@ -136,6 +184,24 @@ def _update(
 ) -> Any:
     row = lock(session, kind.model, entity_id)
     check_if_match(if_match, kind.get(session, entity_id))
+    if not _apply_update(session, actor, kind, row, patch, "api"):
+        # Nothing changes: no new version and nothing in the change log.
+        session.rollback()
+        return kind.get(session, entity_id)
+    reindex(session, [(kind.owner.value, entity_id)])
+    session.commit()
+    return kind.get(session, entity_id)
+
+
+def _apply_update(
+    session: Session,
+    actor: Actor | None,
+    kind: _EntityKind,
+    row: Any,
+    patch: BaseModel,
+    origin: str,
+) -> bool:
+    entity_id = row.id
     sent = patch.model_fields_set
     values = {
         name: plain(getattr(patch, name))
@@ -153,9 +219,7 @@ def _update(
     ):
         identifiers = None
     if not values and names is None and identifiers is None:
-        # Nothing changes: no new version and nothing in the change log.
-        session.rollback()
-        return kind.get(session, entity_id)
+        return False
     for name, value in values.items():
         setattr(row, name, value)
     if names is not None:
@@ -164,11 +228,11 @@ def _update(
         _check_identifiers(session, kind, entity_id, identifiers)
         _write_identifiers(session, kind, entity_id, identifiers, replace=True)
     bump(row)
-    record_change(session, actor, kind.entity, entity_id, ChangeOp.update, row.version)
+    record_change(
+        session, actor, kind.entity, entity_id, ChangeOp.update, row.version, origin=origin
+    )
     flush_or_conflict(session)
-    reindex(session, [(kind.owner.value, entity_id)])
-    session.commit()
-    return kind.get(session, entity_id)
+    return True
 
 
 def _delete(

@@ -1,5 +1,10 @@
 """Curating roles: create, edit (partial), delete; the person, organisation and claim a role
-names must exist."""
+names must exist.
+
+`insert_role` and `apply_role_update` check and write inside the caller's transaction (with the
+change-log row, without committing), so the seed loader writes through the same rules under its
+own ids; `create_role` and `update_role` are those plus the one commit.
+"""
 
 from __future__ import annotations
 
@@ -67,15 +72,29 @@ def _check(session: Session, values: dict[str, Any], sent: set[str]) -> None:
 
 
 def create_role(session: Session, actor: Actor, data: RoleCreate) -> RolePublic:
+    role = insert_role(session, actor, data)
+    session.commit()
+    return get_role(session, role.id)
+
+
+def insert_role(
+    session: Session,
+    actor: Actor | None,
+    data: RoleCreate,
+    *,
+    role_id: str | None = None,
+    origin: str = "api",
+) -> Role:
+    """Check a new role against the API's rules and add it and its change-log row under
+    `role_id` (a new random id if None); the caller commits."""
     values = {name: plain(getattr(data, name)) for name in FIELDS}
     _check(session, values, set(FIELDS))
     now = utcnow()
-    role_id = new_id("rol_")
-    session.add(Role(id=role_id, **values, created_at=now, updated_at=now, version=1))
-    record_change(session, actor, ChangeEntity.role, role_id, ChangeOp.create, 1)
+    role = Role(id=role_id or new_id("rol_"), **values, created_at=now, updated_at=now, version=1)
+    session.add(role)
+    record_change(session, actor, ChangeEntity.role, role.id, ChangeOp.create, 1, origin=origin)
     flush_or_conflict(session)
-    session.commit()
-    return get_role(session, role_id)
+    return role
 
 
 def update_role(
@@ -83,22 +102,34 @@ def update_role(
 ) -> RolePublic:
     row = lock(session, Role, role_id)
     check_if_match(if_match, get_role(session, role_id))
+    if not apply_role_update(session, actor, row, patch):
+        session.rollback()
+        return get_role(session, role_id)
+    session.commit()
+    return get_role(session, role_id)
+
+
+def apply_role_update(
+    session: Session, actor: Actor | None, row: Role, patch: RoleUpdate, *, origin: str = "api"
+) -> bool:
+    """Check and apply an edit of a (locked) role with a new version and its change-log row;
+    False, with nothing written, if it changes nothing. The caller commits."""
     sent = patch.model_fields_set
     values = {
         name: plain(getattr(patch, name)) if name in sent else getattr(row, name) for name in FIELDS
     }
     changed = {name for name in FIELDS if values[name] != getattr(row, name)}
     if not changed:
-        session.rollback()
-        return get_role(session, role_id)
+        return False
     _check(session, values, changed)
     for name in changed:
         setattr(row, name, values[name])
     bump(row)
-    record_change(session, actor, ChangeEntity.role, role_id, ChangeOp.update, row.version)
+    record_change(
+        session, actor, ChangeEntity.role, row.id, ChangeOp.update, row.version, origin=origin
+    )
     flush_or_conflict(session)
-    session.commit()
-    return get_role(session, role_id)
+    return True
 
 
 def delete_role(session: Session, actor: Actor, role_id: str, *, if_match: str | None) -> None:

@@ -1,14 +1,18 @@
 """Curating sources: create, edit metadata (or the text, while every claim still matches),
 delete.
 
-`add_source` does a create's work without committing, so a caller can add more to the same
-transaction (mention detection, for one) before its own single commit; `create_source` is the
-whole write.
+`insert_source` and `apply_source_update` check and write inside the caller's transaction (with
+the change-log rows, without reindexing or committing), so the seed loader writes through the
+same rules; `add_source` is an insert plus its search rows and mentions, for callers that add
+more to the transaction before their own single commit; `create_source` and `update_source`
+are the whole writes. A source's `TextOrigin` says where its text came from: what was
+submitted, unless the caller (the seed) derived it from an original file.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -44,6 +48,16 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class TextOrigin:
+    """The digest of the original a source's text came from, the steps that derived the text
+    from it, and the publisher's notes kept aside from the text."""
+
+    original_sha256: str
+    derivation: list[str]
+    publisher_notes: list[str] = field(default_factory=list)
+
+
 def _check_people(session: Session, publisher_id: str | None, author_ids: list[str] | None) -> None:
     authors = author_ids or []
     for i, author in enumerate(authors):
@@ -68,6 +82,43 @@ def _write_authors(session: Session, source_id: str, author_ids: list[str]) -> N
     )
 
 
+def insert_source(
+    session: Session,
+    actor: Actor | None,
+    data: SourceCreate,
+    *,
+    origin: str = "api",
+    text_origin: TextOrigin | None = None,
+) -> Source:
+    """Check a new source against the API's rules and add it, its authors and its change-log
+    row; the caller reindexes and commits. Without a `text_origin`, what was submitted is the
+    original: the stored text is that, unchanged."""
+    if session.get(Source, data.id) is not None:
+        raise Conflict(f"A source with id {data.id!r} already exists.")
+    _check_people(session, data.publisher_id, data.author_ids)
+    now = utcnow()
+    digest = text_sha256(data.text)
+    text_origin = text_origin or TextOrigin(original_sha256=digest, derivation=[SUBMITTED])
+    source = Source(
+        id=data.id,
+        **{name: plain(getattr(data, name)) for name in METADATA},
+        publisher_organization_id=data.publisher_id,
+        text=data.text,
+        text_sha256=digest,
+        text_length=len(data.text),
+        **asdict(text_origin),
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    session.add(source)
+    flush_or_conflict(session)
+    _write_authors(session, data.id, data.author_ids)
+    record_change(session, actor, ChangeEntity.source, data.id, ChangeOp.create, 1, origin=origin)
+    flush_or_conflict(session)
+    return source
+
+
 def add_source(
     session: Session,
     actor: Actor | None,
@@ -78,31 +129,7 @@ def add_source(
 ) -> Source:
     """Insert a source, its authors, its search document and mentions, and the change-log
     row; the caller commits."""
-    if session.get(Source, data.id) is not None:
-        raise Conflict(f"A source with id {data.id!r} already exists.")
-    _check_people(session, data.publisher_id, data.author_ids)
-    now = utcnow()
-    digest = text_sha256(data.text)
-    source = Source(
-        id=data.id,
-        **{name: plain(getattr(data, name)) for name in METADATA},
-        publisher_organization_id=data.publisher_id,
-        text=data.text,
-        text_sha256=digest,
-        text_length=len(data.text),
-        # What was submitted is the original: the stored text is that, unchanged.
-        original_sha256=digest,
-        derivation=[SUBMITTED],
-        publisher_notes=[],
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-    session.add(source)
-    flush_or_conflict(session)
-    _write_authors(session, data.id, data.author_ids)
-    record_change(session, actor, ChangeEntity.source, data.id, ChangeOp.create, 1, origin=origin)
-    flush_or_conflict(session)
+    source = insert_source(session, actor, data, origin=origin)
     reindex(session, [("source", data.id)], lexicon=lexicon)
     return source
 
@@ -118,6 +145,28 @@ def update_source(
 ) -> SourcePublic:
     row = lock(session, Source, source_id)
     check_if_match(if_match, get_source(session, source_id))
+    if not apply_source_update(session, actor, row, patch):
+        session.rollback()
+        return get_source(session, source_id)
+    reindex(session, [("source", source_id)])
+    session.commit()
+    return get_source(session, source_id)
+
+
+def apply_source_update(
+    session: Session,
+    actor: Actor | None,
+    row: Source,
+    patch: SourceUpdate,
+    *,
+    origin: str = "api",
+    text_origin: TextOrigin | None = None,
+) -> bool:
+    """Check and apply an edit of a (locked) source with a new version and its change-log row,
+    and those of the claims whose context a new text changes; False, with nothing written, if
+    it changes nothing. A new text keeps the stored derivation (plus a note that it was
+    replaced) unless a `text_origin` says how it was derived. The caller reindexes and
+    commits."""
     sent = patch.model_fields_set
     values = {
         name: plain(getattr(patch, name))
@@ -126,10 +175,12 @@ def update_source(
     }
     if "publisher_id" in sent and patch.publisher_id != row.publisher_organization_id:
         values["publisher_organization_id"] = patch.publisher_id
+    if text_origin is not None:
+        values |= {k: v for k, v in asdict(text_origin).items() if v != getattr(row, k)}
     old_authors = list(
         session.scalars(
             select(col(SourceAuthor.person_id))
-            .where(col(SourceAuthor.source_id) == source_id)
+            .where(col(SourceAuthor.source_id) == row.id)
             .order_by(col(SourceAuthor.ordinal))
         )
     )
@@ -138,28 +189,33 @@ def update_source(
         authors = None
     text = patch.text if "text" in sent and patch.text != row.text else None
     if not values and authors is None and text is None:
-        session.rollback()
-        return get_source(session, source_id)
-    _check_people(
-        session,
-        values.get("publisher_organization_id"),
-        authors,
-    )
+        return False
+    _check_people(session, values.get("publisher_organization_id"), authors)
     for name, value in values.items():
         setattr(row, name, value)
     if authors is not None:
-        session.execute(delete(SourceAuthor).where(col(SourceAuthor.source_id) == source_id))
+        session.execute(delete(SourceAuthor).where(col(SourceAuthor.source_id) == row.id))
         session.flush()
-        _write_authors(session, source_id, authors)
+        _write_authors(session, row.id, authors)
     refreshed = _replace_text(session, row, text) if text is not None else []
+    if text is not None and text_origin is None:
+        row.derivation = [*row.derivation, TEXT_REPLACED]
     bump(row)
-    record_change(session, actor, ChangeEntity.source, source_id, ChangeOp.update, row.version)
+    record_change(
+        session, actor, ChangeEntity.source, row.id, ChangeOp.update, row.version, origin=origin
+    )
     for claim in refreshed:
-        record_change(session, actor, ChangeEntity.claim, claim.id, ChangeOp.update, claim.version)
+        record_change(
+            session,
+            actor,
+            ChangeEntity.claim,
+            claim.id,
+            ChangeOp.update,
+            claim.version,
+            origin=origin,
+        )
     flush_or_conflict(session)
-    reindex(session, [("source", source_id)])
-    session.commit()
-    return get_source(session, source_id)
+    return True
 
 
 def _replace_text(session: Session, source: Source, text: str) -> list[Claim]:
@@ -208,7 +264,6 @@ def _replace_text(session: Session, source: Source, text: str) -> list[Claim]:
     source.text = text
     source.text_sha256 = text_sha256(text)
     source.text_length = len(text)
-    source.derivation = [*source.derivation, TEXT_REPLACED]
     refreshed = []
     for claim in sorted(claims, key=lambda c: (c.quote_start, c.id)):
         start, end = claim.quote_start, claim.quote_end

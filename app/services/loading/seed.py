@@ -1,9 +1,15 @@
-"""Load the curated seed (seed/data/*.toml + seed/sources/*) into the database, idempotently.
+"""Load the curated seed (seed/data/*.toml + seed/sources/*) through the curation services.
 
-Everything is validated before anything is written, and the whole load is one transaction:
-a quote that does not match its source refuses the load and names the claim. Rows are only
-touched when their content differs, so a second run changes nothing (same rows, same
-versions, same timestamps).
+This module is the seed-only layer and nothing more: it reads the TOML files, maps each record
+to the API's request body (`PersonCreate`, `OrganizationCreate`, `SourceCreate`, `ClaimCreate`,
+`RoleCreate`, which validate it), adds what only the seed has (ids derived from claim keys and
+role contents, a source text derived from its original file under seed/sources/, entity
+references written `person:slug`), and writes it with the same checked inserts and updates as
+the API, so the seed holds nothing the API would refuse. The whole load is one transaction: a
+bad record refuses all of it with a ValidationFailed naming the file and the record. A record
+is written only where it differs from its stored row, so a second run changes nothing (same
+rows, versions and timestamps, no change-log rows); what was written is reindexed once at the
+end.
 """
 
 from __future__ import annotations
@@ -13,129 +19,44 @@ import hashlib
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
-from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import delete, select
-from sqlmodel import Session, SQLModel, col
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlmodel import Session, SQLModel
 
-from app.models import (
-    Claim,
-    ClaimSubject,
-    IdentifierRow,
-    NameFormRow,
-    Organization,
-    Person,
-    Role,
-    Source,
-    SourceAuthor,
+from app.models import Claim, Organization, Person, Role, Source
+from app.models.claim import ClaimCreate, ClaimUpdate
+from app.models.fields import Slug
+from app.models.organization import OrganizationCreate, OrganizationUpdate
+from app.models.person import PersonCreate, PersonUpdate
+from app.models.role import RoleCreate, RoleUpdate
+from app.models.source import SourceCreate, SourceUpdate
+from app.problems import ProblemError, ValidationFailed
+from app.services.curation.claim_writes import apply_claim_update, insert_claim
+from app.services.curation.entity_writes import (
+    apply_organization_update,
+    apply_person_update,
+    insert_organization,
+    insert_person,
 )
-from app.models.change import ChangeEntity, ChangeOp
-from app.models.common import (
-    SLUG_PATTERN,
-    ClaimKind,
-    DatePrecision,
-    Identifier,
-    Modality,
-    NameForm,
-    OrganizationKind,
-    Rights,
-    RoleKind,
-    RoleStatus,
-    Stance,
-    utcnow,
+from app.services.curation.role_writes import apply_role_update, insert_role
+from app.services.curation.source_writes import (
+    TextOrigin,
+    apply_source_update,
+    insert_source,
+    text_sha256,
 )
-from app.problems import ValidationFailed
-from app.services.curation.transaction import record_change
 from app.services.search.index import reindex
-from app.services.search.terms import name_key
 from app.services.text.preparation import derive_markdown_article
-from app.services.text.spans import anchor
 
-Slug = Field(pattern=SLUG_PATTERN, max_length=100)
-ENTITY_KEY = r"^(person|organization):[a-z0-9]+(?:-[a-z0-9]+)*$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SeedOrganization(_Strict):
-    id: str = Slug
-    name: str
-    kind: OrganizationKind
-    description: str | None = None
-    names: list[NameForm] = []
-    identifiers: list[Identifier] = []
-
-
-class SeedPerson(_Strict):
-    id: str = Slug
-    name: str
-    description: str | None = None
-    birth_date: date | None = None
-    names: list[NameForm] = []
-    identifiers: list[Identifier] = []
-
-
-class SeedSource(_Strict):
-    id: str = Slug
-    original: str
-    title: str | None = None
-    url: str | None = None
-    published_date: date | None = None
-    language: str
-    genre: str
-    rights: Rights
-    publisher: str | None = None
-    authors: list[str] = []
-
-
-class SeedClaim(_Strict):
-    key: str = Slug
-    quote: str
-    occurrence: int | None = Field(default=None, ge=1)
-    start: int | None = Field(default=None, ge=0)
-    end: int | None = Field(default=None, ge=0)
-    subjects: list[Annotated[str, Field(pattern=ENTITY_KEY)]] = Field(min_length=1)
-    attributed_to: str | None = Field(default=None, pattern=ENTITY_KEY)
-    attributed_to_label: str | None = None
-    kind: ClaimKind
-    statement: str
-    modality: Modality
-    hedge: str | None = None
-    stance: Stance
-    rationale: str | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> SeedClaim:
-        if self.hedge is not None and self.hedge not in self.quote:
-            raise ValueError(f"hedge {self.hedge!r} is not in the quote")
-        if self.attributed_to is None and self.attributed_to_label is None:
-            raise ValueError("give attributed_to or attributed_to_label")
-        return self
-
-
-class SeedRole(_Strict):
-    person: str = Slug
-    organization: str = Slug
-    title: str
-    kind: RoleKind
-    status: RoleStatus
-    claim: str | None = None
-    start_date: date | None = None
-    start_date_precision: DatePrecision | None = None
-    end_date: date | None = None
-    end_date_precision: DatePrecision | None = None
-
-
-class SeedSourceFile(_Strict):
-    source: SeedSource
-    claim: list[SeedClaim] = []
-    role: list[SeedRole] = []
+B = TypeVar("B", bound=BaseModel)
+ORIGIN = "seed"
+# Seed field names that the API's bodies spell differently (seed name -> API name).
+SOURCE_NAMES = {"publisher": "publisher_id", "authors": "author_ids"}
+ROLE_NAMES = {"person": "person_id", "organization": "organization_id", "claim": "claim_id"}
+_SLUG = TypeAdapter(Slug)
+_FILE_NAME = TypeAdapter(str)
 
 
 @dataclass
@@ -163,6 +84,29 @@ def short_id(prefix: str, *parts: str) -> str:
     return prefix + base64.b32encode(digest).decode()[:10].lower()
 
 
+@dataclass(frozen=True)
+class _Record:
+    """One seed record as the API's request body, with its id, the name errors give it
+    (`file: kind 'id'`), and what the seed adds to the API's insert (`new`: the id, where the
+    API would make a random one) and to both its insert and update (`extra`)."""
+
+    label: str
+    entity_id: str
+    body: BaseModel
+    new: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _SourceFile:
+    source: _Record
+    claims: list[_Record]
+    roles: list[_Record]
+
+
+# -- reading: seed records as API bodies -------------------------------------------------------
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -171,361 +115,258 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ValidationFailed(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _parse(model: type[BaseModel], data: Any, where: str) -> Any:
+def _validate(model: type[B], data: Any, label: str, names: dict[str, str] | None = None) -> B:
+    """The API model's validation, its first error named by record and (seed) field name."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = list(first["loc"])
-        # Name a claim or role by its key (as curators know it), not by its position.
-        if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
-            item = (data.get(str(loc[0])) or [None] * (loc[1] + 1))[loc[1]]
-            if isinstance(item, dict) and "key" in item:
-                loc[:2] = [f"{loc[0]} {item['key']!r}"]
-        where_in = ".".join(str(p) for p in loc)
-        raise ValidationFailed(f"{where}: {where_in}: {first['msg']}") from exc
+        seed_names = {api: seed for seed, api in (names or {}).items()}
+        loc = [str(p) for p in first["loc"]]
+        if loc:
+            loc[0] = seed_names.get(loc[0], loc[0])
+        raise ValidationFailed(f"{'.'.join([label, *loc])}: {first['msg']}") from exc
 
 
-def _split_ref(ref: str) -> tuple[str, str]:
-    kind, _, slug = ref.partition(":")
-    return kind, slug
+def _pop_checked(fields: dict[str, Any], name: str, adapter: TypeAdapter[Any], label: str) -> Any:
+    """Take a seed-only field out of a record, checked."""
+    if name not in fields:
+        raise ValidationFailed(f"{label}.{name}: Field required")
+    try:
+        return adapter.validate_python(fields.pop(name))
+    except ValidationError as exc:
+        raise ValidationFailed(f"{label}.{name}: {exc.errors()[0]['msg']}") from exc
 
 
-class _Loader:
-    def __init__(self, session: Session, seed_dir: Path) -> None:
+def _api_fields(
+    data: Any, label: str, names: dict[str, str], derived: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A seed record's fields under the API's names. The API's own spelling of a renamed
+    field, and a field the seed derives, are unknown fields in a seed file."""
+    if not isinstance(data, dict):
+        raise ValidationFailed(f"{label}: Input should be a valid table")
+    fields: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key)
+        if name in names.values() or name in derived:
+            raise ValidationFailed(f"{label}.{name}: Extra inputs are not permitted")
+        fields[names.get(name, name)] = value
+    return fields
+
+
+def _named_label(file: str, kind: str, data: Any, name: str, index: int | None) -> str:
+    """`file: kind 'id'`, or by position where the record has no id."""
+    value = data.get(name) if isinstance(data, dict) else None
+    if isinstance(value, str):
+        return f"{file}: {kind} {value!r}"
+    return f"{file}: {kind}" if index is None else f"{file}: {kind}[{index}]"
+
+
+def _tables(data: dict[str, Any], name: str, file: str) -> list[Any]:
+    tables = data.get(name, [])
+    if not isinstance(tables, list):
+        raise ValidationFailed(f"{file}: {name}: Input should be a valid list")
+    return tables
+
+
+def _entities(
+    path: Path, kind: str, model: type[PersonCreate] | type[OrganizationCreate]
+) -> list[_Record]:
+    records: list[_Record] = []
+    for i, data in enumerate(_tables(_read_toml(path), kind, path.name)):
+        label = _named_label(path.name, kind, data, "id", i)
+        body = _validate(model, data, label)
+        if any(r.entity_id == body.id for r in records):
+            raise ValidationFailed(f"{path.name}: {kind} id {body.id!r} is used twice.")
+        records.append(_Record(label, body.id, body))
+    return records
+
+
+def _source(seed_dir: Path, file: str, data: Any) -> _Record:
+    """The source as the API's body with the text derived from its original; title, url and
+    date may be left to the original, but where both give one they must agree."""
+    label = _named_label(file, "source", data, "id", None)
+    fields = _api_fields(data, label, SOURCE_NAMES, derived=("text",))
+    original_name = _pop_checked(fields, "original", _FILE_NAME, label)
+    original_path = seed_dir / "sources" / original_name
+    if not original_path.is_file():
+        raise ValidationFailed(f"{label}: original file {original_name!r} not found.")
+    original = original_path.read_text(encoding="utf-8")
+    article = derive_markdown_article(original)
+    given = {a: fields.get(a) for a in ("title", "url", "published_date")}
+    for attr, value in given.items():
+        if value is None and getattr(article, attr) is not None:
+            fields[attr] = getattr(article, attr)
+    body = _validate(SourceCreate, {**fields, "text": article.text}, label, SOURCE_NAMES)
+    for attr, value in given.items():
+        derived = getattr(article, attr)
+        if value is not None and derived is not None and getattr(body, attr) != derived:
+            raise ValidationFailed(
+                f"{label}.{attr}: {value!r} differs from the original's {derived!r}."
+            )
+    text_origin = TextOrigin(
+        original_sha256=text_sha256(original),
+        derivation=[f"derived from seed/sources/{original_name}", *article.steps],
+        publisher_notes=article.publisher_notes,
+    )
+    return _Record(label, body.id, body, extra={"text_origin": text_origin})
+
+
+def _ref(value: Any) -> Any:
+    """A seed reference `person:alexei-kudrin` as the API's `{"type", "id"}`; anything else as
+    it is, for the API model to refuse."""
+    if not isinstance(value, str):
+        return value
+    kind, _, slug = value.partition(":")
+    return {"type": kind, "id": slug}
+
+
+def _claim(file: str, source_id: str, index: int, data: Any) -> tuple[str, _Record]:
+    """A claim as the API's body, and its key; its id is derived from the source and key."""
+    label = _named_label(file, "claim", data, "key", index)
+    fields = _api_fields(data, label, {}, derived=("source_id",))
+    key = cast(str, _pop_checked(fields, "key", _SLUG, label))
+    if isinstance(fields.get("subjects"), list):
+        fields["subjects"] = [_ref(s) for s in fields["subjects"]]
+    if "attributed_to" in fields:
+        fields["attributed_to"] = _ref(fields["attributed_to"])
+    body = _validate(ClaimCreate, {**fields, "source_id": source_id}, label)
+    claim_id = short_id("clm_", source_id, key)
+    return key, _Record(label, claim_id, body, new={"claim_id": claim_id}, extra={"label": label})
+
+
+def _role(file: str, index: int, data: Any, claim_ids: dict[str, str]) -> _Record:
+    """A role as the API's body, its claim named by key; its id is derived from its person,
+    organisation, title and kind."""
+    label = f"{file}: role[{index}]"
+    fields = _api_fields(data, label, ROLE_NAMES)
+    key = fields.get("claim_id")
+    if key is not None:
+        if not isinstance(key, str) or key not in claim_ids:
+            raise ValidationFailed(f"{label}.claim: {key!r} is not a claim key in this file.")
+        fields["claim_id"] = claim_ids[key]
+    body = _validate(RoleCreate, fields, label, ROLE_NAMES)
+    role_id = short_id("rol_", body.person_id, body.organization_id, body.title, body.kind.value)
+    return _Record(label, role_id, body, new={"role_id": role_id})
+
+
+def _source_file(seed_dir: Path, path: Path) -> _SourceFile:
+    file = path.name
+    data = _read_toml(path)
+    for name in data:
+        if name not in ("source", "claim", "role"):
+            raise ValidationFailed(f"{file}: {name}: Extra inputs are not permitted")
+    if "source" not in data:
+        raise ValidationFailed(f"{file}: source: Field required")
+    source = _source(seed_dir, file, data["source"])
+    claim_ids: dict[str, str] = {}
+    claims = []
+    for i, item in enumerate(_tables(data, "claim", file)):
+        key, claim = _claim(file, source.entity_id, i, item)
+        if key in claim_ids:
+            raise ValidationFailed(f"{file}: claim key {key!r} is used twice.")
+        claim_ids[key] = claim.entity_id
+        claims.append(claim)
+    roles: dict[str, _Record] = {}
+    for i, item in enumerate(_tables(data, "role", file)):
+        role = _role(file, i, item, claim_ids)
+        if role.entity_id in roles:
+            raise ValidationFailed(
+                f"{role.label}: the same person, organization, title and kind as "
+                f"role[{list(roles).index(role.entity_id)}]."
+            )
+        roles[role.entity_id] = role
+    return _SourceFile(source, claims, list(roles.values()))
+
+
+# -- writing through the curation services ------------------------------------------------
+
+# Per API body: its table, the API's edit body, and the checked insert and update both share.
+_WRITES: dict[type[BaseModel], tuple[type[SQLModel], type[BaseModel], Callable[..., Any], Any]] = {
+    OrganizationCreate: (
+        Organization,
+        OrganizationUpdate,
+        insert_organization,
+        apply_organization_update,
+    ),
+    PersonCreate: (Person, PersonUpdate, insert_person, apply_person_update),
+    SourceCreate: (Source, SourceUpdate, insert_source, apply_source_update),
+    ClaimCreate: (Claim, ClaimUpdate, insert_claim, apply_claim_update),
+    RoleCreate: (Role, RoleUpdate, insert_role, apply_role_update),
+}
+# Where to anchor a quote, not stored values: an edit leaves out those a record does not give,
+# so the quote is found again, as on a create.
+_ANCHORING = {"start", "end", "occurrence"}
+
+
+def _as_patch(update: type[B], body: BaseModel) -> B:
+    """The whole record as the API's edit: every field is sent (null clears it), so the row
+    ends up as the record says."""
+    values = body.model_dump(include=set(update.model_fields))
+    return update.model_validate(
+        {k: v for k, v in values.items() if v is not None or k not in _ANCHORING}
+    )
+
+
+def _named(label: str, exc: ProblemError) -> ValidationFailed:
+    """A service's refusal as the seed's, naming the file and record (a quote that does not
+    anchor is named already: the label was passed down)."""
+    detail = exc.detail if exc.detail.startswith(f"{label}: ") else f"{label}: {exc.detail}"
+    return ValidationFailed(detail)
+
+
+class _Writer:
+    """Writes records with the API's checked inserts and updates; counts and remembers what
+    was written, for the report and the one reindex at the end."""
+
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.seed_dir = seed_dir
         self.report = SeedReport()
-        self.now = utcnow()
         self.touched: list[tuple[str, str]] = []
 
-    # -- generic upsert ------------------------------------------------------------------
-    def upsert(
-        self, model: type[SQLModel], pk: Any, values: dict[str, Any], children_changed: bool
-    ) -> bool:
-        """Insert or update one row; returns True if anything (row or children) changed."""
-        name = model.__tablename__
-        row = self.session.get(model, pk)
-        if row is None:
-            self.session.add(model(**values, created_at=self.now, updated_at=self.now, version=1))
-            self.report.count("created", str(name))
-            self.log(str(name), pk, ChangeOp.create, 1)
-            return True
-        changed = children_changed or any(getattr(row, k) != v for k, v in values.items())
-        if changed:
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.updated_at = self.now
-            row.version += 1  # type: ignore[attr-defined]
-            self.report.count("updated", str(name))
-            self.log(str(name), pk, ChangeOp.update, row.version)  # type: ignore[attr-defined]
-        else:
-            self.report.count("unchanged", str(name))
-        return changed
+    def put(self, record: _Record) -> None:
+        """Insert the record if its row is missing, else apply it as an edit of the row (which
+        changes nothing where they agree)."""
+        table, update, insert, apply = _WRITES[type(record.body)]
+        name = str(table.__tablename__)
+        try:
+            row = self.session.get(table, record.entity_id, with_for_update=True)
+            if row is None:
+                insert(self.session, None, record.body, origin=ORIGIN, **record.new, **record.extra)
+                bucket = "created"
+            else:
+                patch = _as_patch(update, record.body)
+                changed = apply(self.session, None, row, patch, origin=ORIGIN, **record.extra)
+                bucket = "updated" if changed else "unchanged"
+        except ProblemError as exc:
+            raise _named(record.label, exc) from exc
+        self.report.count(bucket, name)
+        if bucket != "unchanged":
+            self.touched.append((name, record.entity_id))
 
-    def log(self, table: str, pk: Any, op: ChangeOp, version: int) -> None:
-        # Seeded entities go in the change log like any other write, so tools syncing from
-        # the log see them; child rows (names, subjects) are part of their entity's version.
-        record_change(self.session, None, ChangeEntity(table), str(pk), op, version, origin="seed")
-        self.touched.append((table, str(pk)))
 
-    def replace_children(
-        self,
-        model: type[SQLModel],
-        where: Any,
-        rows: list[dict[str, Any]],
-        compare: list[str],
-        order: Any,
-    ) -> bool:
-        """Make the child rows matching `where` equal `rows`; True if they had to change."""
-        existing = [
-            {k: getattr(r, k) for k in compare}
-            for r in self.session.scalars(select(model).where(where).order_by(*order))
-        ]
-        if existing == [{k: r[k] for k in compare} for r in rows]:
-            return False
-        self.session.execute(delete(model).where(where))
-        self.session.flush()
-        for r in rows:
-            self.session.add(model(**r))
-        return True
-
-    # -- entities -------------------------------------------------------------------------
-    def names_and_ids(
-        self, owner_field: str, owner_id: str, names: list[NameForm], identifiers: list[Identifier]
-    ) -> bool:
-        name_col = getattr(NameFormRow, owner_field)
-        id_col = getattr(IdentifierRow, owner_field)
-        name_rows = [
-            {
-                owner_field: owner_id,
-                "ordinal": i,
-                "name": n.name,
-                "name_key": name_key(n.name),
-                "lang": n.lang,
-                "script": n.script.value,
-                "kind": n.kind.value,
-                "scheme": n.scheme,
-                "provenance": n.provenance,
-            }
-            for i, n in enumerate(names)
-        ]
-        id_rows = [
-            {owner_field: owner_id, "scheme": i.scheme, "value": i.value}
-            for i in sorted(identifiers, key=lambda i: (i.scheme, i.value))
-        ]
-        changed_names = self.replace_children(
-            NameFormRow,
-            name_col == owner_id,
-            name_rows,
-            ["ordinal", "name", "name_key", "lang", "script", "kind", "scheme", "provenance"],
-            (col(NameFormRow.ordinal),),
-        )
-        changed_ids = self.replace_children(
-            IdentifierRow,
-            id_col == owner_id,
-            id_rows,
-            ["scheme", "value"],
-            (col(IdentifierRow.scheme), col(IdentifierRow.value)),
-        )
-        return changed_names or changed_ids
-
-    def load(self) -> SeedReport:
-        data_dir = self.seed_dir / "data"
-        orgs = [
-            _parse(SeedOrganization, o, f"organizations.toml organization[{i}]")
-            for i, o in enumerate(
-                _read_toml(data_dir / "organizations.toml").get("organization", [])
-            )
-        ]
-        persons = [
-            _parse(SeedPerson, p, f"persons.toml person[{i}]")
-            for i, p in enumerate(_read_toml(data_dir / "persons.toml").get("person", []))
-        ]
-        sources = [
-            (path, _parse(SeedSourceFile, _read_toml(path), path.name))
-            for path in sorted((data_dir / "sources").glob("*.toml"))
-        ]
-        known = {("organization", o.id) for o in orgs} | {("person", p.id) for p in persons}
-        known |= {
-            ("organization", oid) for oid in self.session.scalars(select(col(Organization.id)))
-        }
-        known |= {("person", pid) for pid in self.session.scalars(select(col(Person.id)))}
-
-        for org in orgs:
-            self.upsert_tree(
-                Organization,
-                org.id,
-                {
-                    "id": org.id,
-                    "name": org.name,
-                    "kind": org.kind.value,
-                    "description": org.description,
-                },
-                partial(self.names_and_ids, "organization_id", org.id, org.names, org.identifiers),
-            )
-        for person in persons:
-            self.upsert_tree(
-                Person,
-                person.id,
-                {
-                    "id": person.id,
-                    "name": person.name,
-                    "description": person.description,
-                    "birth_date": person.birth_date,
-                },
-                partial(
-                    self.names_and_ids, "person_id", person.id, person.names, person.identifiers
-                ),
-            )
-        self.session.flush()
-        for path, sf in sources:
-            self.load_source(path, sf, known)
-        self.session.flush()
-        reindex(self.session, self.touched)
-        return self.report
-
-    def load_source(self, path: Path, sf: SeedSourceFile, known: set[tuple[str, str]]) -> None:
-        src = sf.source
-        where = path.name
-
-        def check_ref(ref: str, what: str) -> tuple[str, str]:
-            kind, slug = _split_ref(ref)
-            if (kind, slug) not in known:
-                raise ValidationFailed(f"{where}: {what} refers to unknown {kind} {slug!r}.")
-            return kind, slug
-
-        original_path = self.seed_dir / "sources" / src.original
-        if not original_path.is_file():
-            raise ValidationFailed(f"{where}: original file {src.original!r} not found.")
-        original = original_path.read_text(encoding="utf-8")
-        article = derive_markdown_article(original)
-        text = article.text
-        for attr in ("title", "url", "published_date"):
-            given, derived = getattr(src, attr), getattr(article, attr)
-            if given is not None and derived is not None and given != derived:
-                raise ValidationFailed(
-                    f"{where}: source {attr} {given!r} differs from the original's {derived!r}."
-                )
-        title = src.title or article.title
-        if not title:
-            raise ValidationFailed(f"{where}: the source has no title.")
-        if src.publisher:
-            check_ref(f"organization:{src.publisher}", "publisher")
-        for author in src.authors:
-            check_ref(f"person:{author}", "authors")
-
-        # Validate every claim and role before writing anything of this source.
-        claim_rows = []
-        keys: dict[str, str] = {}
-        for c in sf.claim:
-            if c.key in keys:
-                raise ValidationFailed(f"{where}: claim key {c.key!r} is used twice.")
-            span = anchor(
-                text,
-                c.quote,
-                start=c.start,
-                end=c.end,
-                occurrence=c.occurrence,
-                label=f"{where}: claim {c.key!r}",
-            )
-            subjects = [check_ref(s, f"claim {c.key!r} subject") for s in c.subjects]
-            attributed = (
-                check_ref(c.attributed_to, f"claim {c.key!r} attributed_to")
-                if c.attributed_to
-                else None
-            )
-            claim_id = short_id("clm_", src.id, c.key)
-            keys[c.key] = claim_id
-            claim_rows.append((claim_id, c, span, subjects, attributed))
-        role_rows = []
-        for r in sf.role:
-            check_ref(f"person:{r.person}", "role person")
-            check_ref(f"organization:{r.organization}", "role organization")
-            if r.claim is not None and r.claim not in keys:
-                raise ValidationFailed(f"{where}: role claim {r.claim!r} is not a claim key here.")
-            role_rows.append(r)
-
-        source_values = {
-            "id": src.id,
-            "title": title,
-            "url": src.url or article.url,
-            "publisher_organization_id": src.publisher,
-            "published_date": src.published_date or article.published_date,
-            "language": src.language,
-            "genre": src.genre,
-            "rights": src.rights.value,
-            "text": text,
-            "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "text_length": len(text),
-            "original_sha256": hashlib.sha256(original.encode()).hexdigest(),
-            "derivation": [f"derived from seed/sources/{src.original}", *article.steps],
-            "publisher_notes": article.publisher_notes,
-        }
-        author_rows = [
-            {"source_id": src.id, "ordinal": i, "person_id": a} for i, a in enumerate(src.authors)
-        ]
-        self.upsert_tree(
-            Source,
-            src.id,
-            source_values,
-            lambda: self.replace_children(
-                SourceAuthor,
-                col(SourceAuthor.source_id) == src.id,
-                author_rows,
-                ["ordinal", "person_id"],
-                (col(SourceAuthor.ordinal),),
-            ),
-        )
-        self.session.flush()
-
-        for claim_id, c, span, subjects, attributed in claim_rows:
-            values = {
-                "id": claim_id,
-                "source_id": src.id,
-                "quote": span.quote,
-                "quote_start": span.start,
-                "quote_end": span.end,
-                "prefix": span.prefix,
-                "suffix": span.suffix,
-                "attributed_to_person_id": attributed[1]
-                if attributed and attributed[0] == "person"
-                else None,
-                "attributed_to_organization_id": attributed[1]
-                if attributed and attributed[0] == "organization"
-                else None,
-                "attributed_to_label": c.attributed_to_label,
-                "kind": c.kind.value,
-                "statement": c.statement,
-                "modality": c.modality.value,
-                "hedge": c.hedge,
-                "stance": c.stance.value,
-                "rationale": c.rationale,
-            }
-            subject_rows = [
-                {
-                    "claim_id": claim_id,
-                    "ordinal": i,
-                    "person_id": slug if kind == "person" else None,
-                    "organization_id": slug if kind == "organization" else None,
-                }
-                for i, (kind, slug) in enumerate(subjects)
-            ]
-            self.upsert_tree(
-                Claim,
-                claim_id,
-                values,
-                partial(
-                    self.replace_children,
-                    ClaimSubject,
-                    col(ClaimSubject.claim_id) == claim_id,
-                    subject_rows,
-                    ["ordinal", "person_id", "organization_id"],
-                    (col(ClaimSubject.ordinal),),
-                ),
-            )
-        self.session.flush()
-        for r in role_rows:
-            role_id = short_id("rol_", r.person, r.organization, r.title, r.kind.value)
-            values = {
-                "id": role_id,
-                "person_id": r.person,
-                "organization_id": r.organization,
-                "title": r.title,
-                "kind": r.kind.value,
-                "status": r.status.value,
-                "start_date": r.start_date,
-                "start_date_precision": r.start_date_precision.value
-                if r.start_date_precision
-                else None,
-                "end_date": r.end_date,
-                "end_date_precision": r.end_date_precision.value if r.end_date_precision else None,
-                "claim_id": keys[r.claim] if r.claim else None,
-            }
-            self.upsert(Role, role_id, values, False)
-
-    def upsert_tree(
-        self,
-        model: type[SQLModel],
-        pk: str,
-        values: dict[str, Any],
-        write_children: Callable[[], bool],
-    ) -> None:
-        """Upsert a row and its child rows; a change in the children bumps the row's version."""
-        if self.session.get(model, pk) is not None:
-            self.upsert(model, pk, values, write_children())
-        else:
-            self.upsert(model, pk, values, False)
-            self.session.flush()
-            write_children()
-        self.session.flush()
+def _write(session: Session, seed_dir: Path) -> SeedReport:
+    data_dir = seed_dir / "data"
+    # Every record is read and validated as an API body before anything is written.
+    organizations = _entities(data_dir / "organizations.toml", "organization", OrganizationCreate)
+    persons = _entities(data_dir / "persons.toml", "person", PersonCreate)
+    sources = [_source_file(seed_dir, p) for p in sorted((data_dir / "sources").glob("*.toml"))]
+    writer = _Writer(session)
+    for record in organizations + persons:
+        writer.put(record)
+    for source_file in sources:
+        for record in [source_file.source, *source_file.claims, *source_file.roles]:
+            writer.put(record)
+    session.flush()
+    reindex(session, writer.touched)
+    return writer.report
 
 
 def load_seed(session: Session, seed_dir: Path) -> SeedReport:
     """Validate and load the seed in one transaction; raises ValidationFailed and writes nothing
     if any of it is wrong."""
     try:
-        report = _Loader(session, seed_dir).load()
+        report = _write(session, seed_dir)
         session.commit()
     except BaseException:
         session.rollback()

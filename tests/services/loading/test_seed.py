@@ -1,5 +1,6 @@
 """The seed loader (app.services.loading.seed) on both backends: idempotence, exact contents,
-the five named figures, and refusals that leave the database untouched."""
+the five named figures, and refusals that leave the database untouched: the seed is held to
+the API's rules, on a first load and on a reseed that updates."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shutil
 import time
 import tomllib
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from app.services.loading.seed import load_seed, short_id
 SEED_DIR = PROJECT_ROOT / "seed"
 SOURCE_ID = "bondarev-2023-west-must-drive-a-wedge"
 SOURCE_TOML = f"{SOURCE_ID}.toml"
+ENTITY_FILES = {"organization": "organizations.toml", "person": "persons.toml"}
 ESSAY_TEXT_SHA256 = "6f74a669fb572e6b5db0bf06728dce12a5df9d6ac138171588649d2c0b6e674d"
 
 # What the seed files hold; test_seed_counts_match_the_files keeps these honest.
@@ -115,8 +117,16 @@ def write_source_toml(path: Path, data: dict[str, Any]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def write_entities_toml(path: Path, kind: str, items: list[dict[str, Any]]) -> None:
+    lines = []
+    for item in items:
+        lines += [f"[[{kind}]]", *(f"{k} = {_toml_value(v)}" for k, v in item.items()), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 class SeedCopy:
-    """A private copy of seed/ whose source TOML a test can edit claim by claim."""
+    """A private copy of seed/ whose source TOML a test can edit claim by claim, and whose
+    persons and organisations it can edit record by record."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.dir = tmp_path / "seed"
@@ -124,13 +134,23 @@ class SeedCopy:
         self.path = self.dir / "data" / "sources" / SOURCE_TOML
         with self.path.open("rb") as fh:
             self.data = tomllib.load(fh)
+        self.entities: dict[str, list[dict[str, Any]]] = {}
+        for kind, name in ENTITY_FILES.items():
+            with (self.dir / "data" / name).open("rb") as fh:
+                self.entities[kind] = tomllib.load(fh)[kind]
 
     def claim(self, key: str) -> dict[str, Any]:
         (found,) = [c for c in self.data["claim"] if c["key"] == key]
         return found
 
+    def entity(self, kind: str, entity_id: str) -> dict[str, Any]:
+        (found,) = [e for e in self.entities[kind] if e["id"] == entity_id]
+        return found
+
     def save(self) -> Path:
         write_source_toml(self.path, self.data)
+        for kind, name in ENTITY_FILES.items():
+            write_entities_toml(self.dir / "data" / name, kind, self.entities[kind])
         return self.dir
 
 
@@ -175,6 +195,11 @@ def test_rewritten_copy_loads_the_same_data(seed_copy: SeedCopy) -> None:
     seed_copy.save()
     with seed_copy.path.open("rb") as fh:
         assert tomllib.load(fh) == seed_copy.data
+    for kind, name in ENTITY_FILES.items():
+        with (seed_copy.dir / "data" / name).open("rb") as fh:
+            rewritten = tomllib.load(fh)
+        with (SEED_DIR / "data" / name).open("rb") as fh:
+            assert rewritten == tomllib.load(fh) == {kind: seed_copy.entities[kind]}
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -464,16 +489,16 @@ def test_refuses_ambiguous_quote_without_occurrence(
 def test_refuses_unknown_subject(migrated_engine: Engine, seed_copy: SeedCopy) -> None:
     seed_copy.claim("putin-called-the-dictator")["subjects"] = ["person:vladimir-putn"]
     assert _refused(migrated_engine, seed_copy.save()) == (
-        f"{WHERE}: claim 'putin-called-the-dictator' subject refers to unknown person "
-        "'vladimir-putn'."
+        f"{WHERE}: claim 'putin-called-the-dictator': The request refers to records that do not "
+        "exist: subjects.0.id: no person 'vladimir-putn'."
     )
 
 
 def test_refuses_hedge_not_in_quote(migrated_engine: Engine, seed_copy: SeedCopy) -> None:
     seed_copy.claim("putin-called-the-dictator")["hedge"] = "probably"
     assert _refused(migrated_engine, seed_copy.save()) == (
-        f"{WHERE}: claim 'putin-called-the-dictator': Value error, hedge 'probably' is not in "
-        "the quote"
+        f"{WHERE}: claim 'putin-called-the-dictator': The claim is not valid: the hedge "
+        "'probably' does not occur in the quote."
     )
 
 
@@ -491,6 +516,31 @@ def test_refuses_duplicate_claim_key(migrated_engine: Engine, seed_copy: SeedCop
     )
 
 
+def test_refuses_duplicate_person_id(migrated_engine: Engine, seed_copy: SeedCopy) -> None:
+    persons = seed_copy.entities["person"]
+    persons.append({**persons[0], "name": "Another Kudrin"})
+    assert _refused(migrated_engine, seed_copy.save()) == (
+        "persons.toml: person id 'alexei-kudrin' is used twice."
+    )
+
+
+def test_refuses_a_role_listed_twice(migrated_engine: Engine, seed_copy: SeedCopy) -> None:
+    roles = seed_copy.data["role"]
+    roles.append({**roles[0], "status": "current"})
+    assert _refused(migrated_engine, seed_copy.save()) == (
+        f"{WHERE}: role[11]: the same person, organization, title and kind as role[0]."
+    )
+
+
+def test_refuses_role_claim_that_is_not_a_key_here(
+    migrated_engine: Engine, seed_copy: SeedCopy
+) -> None:
+    seed_copy.data["role"][0]["claim"] = "kudrin-role-finance-minister"
+    assert _refused(migrated_engine, seed_copy.save()) == (
+        f"{WHERE}: role[0].claim: 'kudrin-role-finance-minister' is not a claim key in this file."
+    )
+
+
 def test_refusal_on_seeded_db_leaves_every_row_as_it_was(
     engine: Engine, session: Session, seed_copy: SeedCopy
 ) -> None:
@@ -501,6 +551,293 @@ def test_refusal_on_seeded_db_leaves_every_row_as_it_was(
     with pytest.raises(ValidationFailed):
         load_seed(session, seed_copy.save())
     assert dump(engine) == before
+
+
+# -- refusals: the API's rules, which the seed used to skip ----------------------------------
+# Each edit breaks one rule of the API's request bodies or curation services. The seed refuses
+# it with the same words as the API, naming the file and the record; nothing is written.
+
+KUDRIN = "persons.toml: person 'alexei-kudrin'"
+DICTATOR = f"{WHERE}: claim 'putin-called-the-dictator'"
+SOURCE = f"{WHERE}: source '{SOURCE_ID}'"
+ONE_ATTRIBUTION = (
+    "The claim is not valid: give exactly one of attributed_to (a person or organisation) and "
+    "attributed_to_label (e.g. 'many')."
+)
+TOO_LONG_300 = "String should have at most 300 characters"
+BIRTH_DATE = "birth_date: Value error, birth_date must be between 1850-01-01 and today"
+
+
+def _edit_kudrin(**fields: Any) -> Any:
+    return lambda copy: copy.entity("person", "alexei-kudrin").update(fields)
+
+
+def _edit_dictator(**fields: Any) -> Any:
+    return lambda copy: copy.claim("putin-called-the-dictator").update(fields)
+
+
+def _edit_role(index: int, **fields: Any) -> Any:
+    return lambda copy: copy.data["role"][index].update(fields)
+
+
+def _add_organization(copy: SeedCopy) -> None:
+    copy.entities["organization"].append(
+        {"id": "alexei-kudrin", "name": "Kudrin Holdings", "kind": "company"}
+    )
+
+
+def _lend_identifier(copy: SeedCopy) -> None:
+    copy.entity("person", "elvira-nabiullina")["identifiers"].append(
+        {"scheme": "enwiki", "value": "Alexei_Kudrin"}
+    )
+
+
+def _repeat_identifier(copy: SeedCopy) -> None:
+    identifiers = copy.entity("person", "alexei-kudrin")["identifiers"]
+    identifiers.append(dict(identifiers[0]))
+
+
+def _long_name_form(copy: SeedCopy) -> None:
+    copy.entity("person", "alexei-kudrin")["names"][0]["name"] = "К" * 301
+
+
+def _bad_lang(copy: SeedCopy) -> None:
+    copy.entity("person", "alexei-kudrin")["names"][0]["lang"] = "Russian"
+
+
+def _identifier_url(copy: SeedCopy) -> None:
+    copy.entity("person", "alexei-kudrin")["identifiers"][0]["url"] = "https://example.org/k"
+
+
+def _long_org_name(copy: SeedCopy) -> None:
+    copy.entity("organization", "sberbank")["name"] = "S" * 301
+
+
+def _source_edit(**fields: Any) -> Any:
+    return lambda copy: copy.data["source"].update(fields)
+
+
+# (edit, exact detail). Rules checked on the record alone (the request body's field types)...
+BODY_RULES = {
+    "birth-date-too-early": (_edit_kudrin(birth_date=date(1700, 1, 1)), f"{KUDRIN}.{BIRTH_DATE}"),
+    "birth-date-in-future": (
+        _edit_kudrin(birth_date=date.today() + timedelta(days=1)),
+        f"{KUDRIN}.{BIRTH_DATE}",
+    ),
+    "name-form-301-chars": (_long_name_form, f"{KUDRIN}.names.0.name: {TOO_LONG_300}"),
+    "display-name-301-chars": (_edit_kudrin(name="A" * 301), f"{KUDRIN}.name: {TOO_LONG_300}"),
+    "organization-name-301-chars": (
+        _long_org_name,
+        f"organizations.toml: organization 'sberbank'.name: {TOO_LONG_300}",
+    ),
+    "name-on-two-lines": (
+        _edit_kudrin(name="Alexei\nKudrin"),
+        f"{KUDRIN}.name: Value error, must be a single line",
+    ),
+    "blank-name": (
+        _edit_kudrin(name="   "),
+        f"{KUDRIN}.name: String should have at least 1 character",
+    ),
+    "description-2001-chars": (
+        _edit_kudrin(description="d" * 2001),
+        f"{KUDRIN}.description: String should have at most 2000 characters",
+    ),
+    "name-form-lang-not-bcp47": (
+        _bad_lang,
+        f"{KUDRIN}.names.0.lang: String should match pattern "
+        "'^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$'",
+    ),
+    "identifier-with-url": (
+        _identifier_url,
+        f"{KUDRIN}.identifiers.0.url: Extra inputs are not permitted",
+    ),
+    "statement-2001-chars": (
+        _edit_dictator(statement="s" * 2001),
+        f"{DICTATOR}.statement: String should have at most 2000 characters",
+    ),
+    "subject-of-unknown-type": (
+        _edit_dictator(subjects=["persn:vladimir-putin"]),
+        f"{DICTATOR}.subjects.0.type: Input should be 'person' or 'organization'",
+    ),
+    "genre-41-chars": (
+        _source_edit(genre="g" * 41),
+        f"{SOURCE}.genre: String should have at most 40 characters",
+    ),
+    "language-not-bcp47": (
+        _source_edit(language="English"),
+        f"{SOURCE}.language: String should match pattern '^[a-z]{{2,3}}(?:-[A-Za-z0-9]{{2,8}})*$'",
+    ),
+    "role-title-301-chars": (
+        _edit_role(0, title="t" * 301),
+        f"{WHERE}: role[0].title: {TOO_LONG_300}",
+    ),
+}
+# ... and rules the curation services check against the other records.
+SERVICE_RULES = {
+    "both-attribution-forms": (
+        _edit_dictator(attributed_to_label="many"),
+        f"{DICTATOR}: {ONE_ATTRIBUTION}",
+    ),
+    "duplicated-subject": (
+        _edit_dictator(subjects=["person:vladimir-putin", "person:vladimir-putin"]),
+        f"{DICTATOR}: The claim is not valid: the subject person 'vladimir-putin' is listed twice.",
+    ),
+    "occurrence-with-offsets": (
+        lambda copy: copy.claim("kudrin-role-former-finance-minister").update(
+            start=1034, end=1071, occurrence=1
+        ),
+        f"{WHERE}: claim 'kudrin-role-former-finance-minister': The claim is not valid: give "
+        "start and end, or occurrence, not both.",
+    ),
+    "identifier-listed-twice": (
+        _repeat_identifier,
+        f"{KUDRIN}: The identifier enwiki:Alexei_Kudrin is listed twice.",
+    ),
+    "identifier-of-another-person": (
+        _lend_identifier,
+        "persons.toml: person 'elvira-nabiullina': The identifier enwiki:Alexei_Kudrin already "
+        "belongs to person 'alexei-kudrin'; one identifier names one record.",
+    ),
+    "id-of-an-organization": (
+        _add_organization,
+        f"{KUDRIN}: The id 'alexei-kudrin' is taken: organization 'alexei-kudrin' has it.",
+    ),
+    "author-listed-twice": (
+        _source_edit(authors=["boris-bondarev", "boris-bondarev"]),
+        f"{SOURCE}: The author 'boris-bondarev' is listed twice.",
+    ),
+    "unknown-publisher": (
+        _source_edit(publisher="the-moscow-time"),
+        f"{SOURCE}: The request refers to records that do not exist: publisher_id: no "
+        "organization 'the-moscow-time'.",
+    ),
+    "role-ends-before-it-starts": (
+        _edit_role(0, start_date=date(2011, 1, 1), end_date=date(2000, 1, 1)),
+        f"{WHERE}: role[0]: The role is not valid: end_date 2000-01-01 is before start_date "
+        "2011-01-01.",
+    ),
+    "role-precision-without-date": (
+        _edit_role(0, end_date_precision="year"),
+        f"{WHERE}: role[0]: The role is not valid: end_date_precision needs end_date.",
+    ),
+}
+API_RULES = {**BODY_RULES, **SERVICE_RULES}
+
+
+def test_role_zero_is_kudrins_finance_ministry() -> None:
+    """The role[0] the rules above edit and name."""
+    with (SEED_DIR / "data" / "sources" / SOURCE_TOML).open("rb") as fh:
+        role = tomllib.load(fh)["role"][0]
+    assert (role["person"], role["organization"]) == (
+        "alexei-kudrin",
+        "ministry-of-finance-of-russia",
+    )
+
+
+@pytest.mark.parametrize("rule", sorted(API_RULES))
+def test_refuses_what_the_api_refuses(
+    migrated_engine: Engine, seed_copy: SeedCopy, rule: str
+) -> None:
+    edit, detail = API_RULES[rule]
+    edit(seed_copy)
+    assert _refused(migrated_engine, seed_copy.save()) == detail
+
+
+def test_refuses_a_claim_with_neither_attribution(
+    migrated_engine: Engine, seed_copy: SeedCopy
+) -> None:
+    del seed_copy.claim("putin-called-the-dictator")["attributed_to"]
+    assert _refused(migrated_engine, seed_copy.save()) == f"{DICTATOR}: {ONE_ATTRIBUTION}"
+
+
+# Records the seeded database already holds: the edit goes through the API's update checks.
+UPDATE_RULES = [
+    "birth-date-too-early",
+    "name-form-301-chars",
+    "both-attribution-forms",
+    "duplicated-subject",
+    "identifier-listed-twice",
+    "identifier-of-another-person",
+    "author-listed-twice",
+    "role-ends-before-it-starts",
+    "role-precision-without-date",
+]
+
+
+@pytest.mark.parametrize("rule", UPDATE_RULES)
+def test_reseed_updates_are_refused_as_the_api_refuses_them(
+    engine: Engine, session: Session, seed_copy: SeedCopy, rule: str
+) -> None:
+    edit, detail = API_RULES[rule]
+    edit(seed_copy)
+    before = dump(engine)
+    with pytest.raises(ValidationFailed) as info:
+        load_seed(session, seed_copy.save())
+    assert (info.value.status, info.value.detail) == (422, detail)
+    assert dump(engine) == before
+
+
+def _edit_original(seed_copy: SeedCopy, old: str, new: str) -> Path:
+    path = seed_copy.dir / "sources" / f"{SOURCE_ID}.original.md"
+    original = path.read_text(encoding="utf-8")
+    assert original.count(old) == 1
+    path.write_text(original.replace(old, new), encoding="utf-8")
+    return seed_copy.save()
+
+
+def test_reseed_refuses_a_new_text_that_moves_the_quotes(
+    engine: Engine, session: Session, seed_copy: SeedCopy
+) -> None:
+    """The API's rule for a new source text (every quote anchored in it stays at its offsets)
+    holds for a changed original too; the seed used to move its own claims and leave anything
+    else anchored there (annotations) pointing at other words."""
+    seed_dir = _edit_original(seed_copy, "has now been at war", "has by now been at war")
+    before = dump(engine)
+    with pytest.raises(ValidationFailed) as info:
+        load_seed(session, seed_dir)
+    assert (info.value.status, info.value.detail) == (
+        422,
+        f"{SOURCE}: The new text of {SOURCE_ID!r} would break 36 quote(s) anchored in it: "
+        f"claim {claim_id('war-threat-persists-while-putin-in-kremlin')} at [249, 341): "
+        "'the threat of war in Europe will not recede as long as Vladimir Putin remains in the "
+        "Kremlin' would become 'at the threat of war in Europe will not recede as long as "
+        "Vladimir Putin remains in the Krem'; "
+        f"claim {claim_id('putin-will-continue-nuclear-saber-rattling')} at [344, 414): "
+        "'Even if he is defeated, Putin will continue his nuclear saber-rattling' would become "
+        "'.\\n\\nEven if he is defeated, Putin will continue his nuclear saber-rattl'; "
+        f"claim {claim_id('putin-might-use-nuclear-weapons')} at [416, 452): "
+        "'or possibly even use nuclear weapons' would become 'g (or possibly even use nuclear "
+        "weap' (and 33 more). Edit or delete those first, or keep their words at their offsets.",
+    )
+    assert dump(engine) == before
+
+
+def test_reseed_takes_a_new_text_that_keeps_the_quotes(
+    engine: Engine, session: Session, seed_copy: SeedCopy
+) -> None:
+    seed_dir = _edit_original(seed_copy, "for a year.", "for a YEAR.")
+    original = (seed_dir / "sources" / f"{SOURCE_ID}.original.md").read_text(encoding="utf-8")
+    before = dump(engine)
+    old = session.get(Source, SOURCE_ID)
+    assert old is not None
+    old_derivation, old_text = old.derivation, old.text
+    session.expunge_all()
+
+    report = load_seed(session, seed_dir)
+    assert (report.created, report.updated) == ({}, {"source": 1})
+    source = session.get(Source, SOURCE_ID)
+    assert source is not None
+    assert source.text == old_text.replace("for a year.", "for a YEAR.")
+    assert source.text_sha256 == hashlib.sha256(source.text.encode()).hexdigest()
+    assert source.original_sha256 == hashlib.sha256(original.encode()).hexdigest()
+    # Still derived from the original, step by step: not "replaced over the API".
+    assert source.derivation == old_derivation
+    assert source.version == 2
+    after = dump(engine)
+    assert [r[2:] for r in after["change"][len(before["change"]) :]] == [
+        (None, "seed", "source", SOURCE_ID, "update", 2)
+    ]
+    assert after["claim"] == before["claim"]
 
 
 # -- updates -------------------------------------------------------------------------------
