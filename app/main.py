@@ -48,6 +48,31 @@ single resources carry a strong `ETag` and honour `If-None-Match`. Errors are RF
 """
 
 
+# The resource groups of the OpenAPI document, in the order /docs lists them.
+OPENAPI_TAGS = [
+    {
+        "name": "persons",
+        "description": "Named figures, their names in every script, roles.",
+    },
+    {"name": "organizations", "description": "State bodies, companies, media, groups."},
+    {"name": "sources", "description": "Documents and their canonical text."},
+    {"name": "claims", "description": "What sources claim, anchored to exact words."},
+    {"name": "roles", "description": "Positions and memberships, with provenance."},
+    {
+        "name": "annotations",
+        "description": "Analysts' notes, tags, assessments, questions, links, replies.",
+    },
+    {
+        "name": "search",
+        "description": "Search everything by any spelling of a name or any words; "
+        "match names by example.",
+    },
+    {"name": "changes", "description": "The change log: every accepted write."},
+    {"name": "keys", "description": "API keys (admin scope)."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own engine and settings, `elitekb serve` uses the
     configured ones."""
@@ -69,28 +94,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        openapi_tags=[
-            {
-                "name": "persons",
-                "description": "Named figures, their names in every script, roles.",
-            },
-            {"name": "organizations", "description": "State bodies, companies, media, groups."},
-            {"name": "sources", "description": "Documents and their canonical text."},
-            {"name": "claims", "description": "What sources claim, anchored to exact words."},
-            {"name": "roles", "description": "Positions and memberships, with provenance."},
-            {
-                "name": "annotations",
-                "description": "Analysts' notes, tags, assessments, questions, links, replies.",
-            },
-            {
-                "name": "search",
-                "description": "Search everything by any spelling of a name or any words; "
-                "match names by example.",
-            },
-            {"name": "changes", "description": "The change log: every accepted write."},
-            {"name": "keys", "description": "API keys (admin scope)."},
-            {"name": "health", "description": "Liveness and readiness probes."},
-        ],
+        openapi_tags=OPENAPI_TAGS,
     )
     app.state.settings = settings
     if engine is not None:

@@ -123,3 +123,31 @@ def test_the_checks_see_a_violation(tmp_path: Path) -> None:
         "app.main",
     }
     assert within("app.api.http", "app.api") and not within("app.apis", "app.api")
+
+
+def test_only_the_http_layer_serialises_and_tags_representations() -> None:
+    """One function makes a representation's bytes and one its ETag, both in app/api/http.py;
+    services check preconditions through the object the API hands them."""
+    defined: dict[str, list[str]] = {}
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and (
+                "etag" in node.name.lower() or node.name == "representation"
+            ):
+                defined.setdefault(node.name, []).append(module)
+    assert defined == {"etag_of": ["app.api.http"], "representation": ["app.api.http"]}
+
+
+FUNCTION_LINES_MAX = 60
+
+
+def test_no_function_outgrows_a_readers_head() -> None:
+    """Functions (signature and docstring included) stay within FUNCTION_LINES_MAX lines."""
+    too_long = {}
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > FUNCTION_LINES_MAX:
+                    too_long[f"{module}.{node.name}"] = length
+    assert too_long == {}

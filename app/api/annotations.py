@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from app.api.deps import DbDep, IfMatch
-from app.api.http import list_responses, single_responses, write_responses
+from app.api.http import IfMatchHeader, list_responses, single_responses, write_responses
 from app.auth import Annotator, CallerDep, Curator
 from app.models.annotation import (
     AnnotationCreate,
@@ -140,9 +140,10 @@ async def update_annotation(
 ) -> Response:
     """Change the body, tags, assessment or links (the fields sent replace the old ones).
     Only the creator or a curator; `If-Match` is required (428 without, 412 if stale)."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.update_annotation(
-            session, caller.actor, annotation_id, patch, if_match=if_match
+            session, caller.actor, annotation_id, patch, if_match=precondition
         )
     )
 
@@ -158,9 +159,10 @@ async def delete_annotation(
 ) -> Response:
     """Soft delete: the annotation becomes a tombstone (content removed, history and replies
     kept). Only the creator or a curator; `If-Match` is required."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.delete_annotation(
-            session, caller.actor, annotation_id, if_match=if_match
+            session, caller.actor, annotation_id, if_match=precondition
         )
     )
 
@@ -240,9 +242,15 @@ async def hide_annotation(
 ) -> Response:
     """Curators only: hide from everyone but curators and the creator."""
     reason = data.reason if data else None
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.set_hidden(
-            session, caller.actor, annotation_id, hidden=True, reason=reason, if_match=if_match
+            session,
+            caller.actor,
+            annotation_id,
+            hidden=True,
+            reason=reason,
+            if_match=precondition,
         )
     )
 
@@ -257,8 +265,14 @@ async def unhide_annotation(
     db: DbDep, caller: Curator, annotation_id: AnnotationIdPath, if_match: OptionalIfMatch = None
 ) -> Response:
     """Curators only: show a hidden annotation again."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.set_hidden(
-            session, caller.actor, annotation_id, hidden=False, reason=None, if_match=if_match
+            session,
+            caller.actor,
+            annotation_id,
+            hidden=False,
+            reason=None,
+            if_match=precondition,
         )
     )

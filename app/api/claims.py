@@ -14,6 +14,7 @@ from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
+    IfMatchHeader,
     list_responses,
     single_responses,
 )
@@ -168,9 +169,10 @@ async def update_claim(
 ) -> Response:
     """Curators: change any field; sending the quote, offsets, occurrence or source anchors
     the claim again. `If-Match` is required (428 without, 412 if stale)."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.update_claim(
-            session, caller.actor, claim_id, patch, if_match=if_match
+            session, caller.actor, claim_id, patch, if_match=precondition
         )
     )
 
@@ -187,7 +189,8 @@ async def delete_claim(
 ) -> Response:
     """Curators: delete a claim and its subject links; 409 listing the roles (provenance)
     and annotations that still refer to it. `If-Match` is required."""
+    precondition = IfMatchHeader(if_match)
     await db.write(
-        lambda session: writes.delete_claim(session, caller.actor, claim_id, if_match=if_match)
+        lambda session: writes.delete_claim(session, caller.actor, claim_id, if_match=precondition)
     )
     return Response(status_code=204)

@@ -4,12 +4,19 @@ small helpers shared by the routers."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-from app.problems import PROBLEM_MEDIA_TYPE, TYPE_BASE, problem_responses
+from app.problems import (
+    PROBLEM_MEDIA_TYPE,
+    TYPE_BASE,
+    PreconditionFailed,
+    PreconditionRequired,
+    problem_responses,
+)
 
 ETAG_HEADERS = {
     "ETag": {
@@ -65,6 +72,36 @@ def representation(model: BaseModel) -> bytes:
 def etag_of(body: bytes) -> str:
     """The strong ETag of a representation's bytes."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+@dataclass(frozen=True)
+class IfMatchHeader:
+    """A write's If-Match header as the precondition the write services check once the row
+    is locked (app/services/curation/transaction.py `Precondition`): 428 if it is missing,
+    412 unless it names the ETag of the record's current representation (strong comparison,
+    RFC 9110 13.1.1); the 412 carries the current ETag so the client can re-read and retry."""
+
+    header: str | None
+
+    @property
+    def given(self) -> bool:
+        return self.header is not None
+
+    def check(self, current: BaseModel) -> None:
+        if self.header is None or not self.header.strip():
+            raise PreconditionRequired(
+                "This edit needs an If-Match header with the ETag of the version you are "
+                "changing (GET the resource to read it)."
+            )
+        if self.header.strip() == "*":
+            return
+        etag = etag_of(representation(current))
+        if etag not in [tag.strip() for tag in self.header.split(",")]:
+            raise PreconditionFailed(
+                f"The resource has changed since you read it: its ETag is now {etag}. "
+                "Read it again, reapply your change and send the new ETag in If-Match.",
+                headers={"ETag": etag},
+            )
 
 
 def _matches(header: str, etag: str) -> bool:

@@ -11,6 +11,7 @@ from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
+    IfMatchHeader,
     list_responses,
     single_responses,
 )
@@ -108,9 +109,10 @@ async def update_organization(
 ) -> Response:
     """Curators: change the name, kind, description, name forms or identifiers (lists sent
     replace the old ones). `If-Match` is required (428 without, 412 if stale)."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.update_organization(
-            session, caller.actor, organization_id, patch, if_match=if_match
+            session, caller.actor, organization_id, patch, if_match=precondition
         )
     )
 
@@ -127,9 +129,10 @@ async def delete_organization(
 ) -> Response:
     """Curators: delete an organisation and its name forms and identifiers; 409 listing the
     roles, claims, sources and annotations that still refer to it. `If-Match` is required."""
+    precondition = IfMatchHeader(if_match)
     await db.write(
         lambda session: writes.delete_organization(
-            session, caller.actor, organization_id, if_match=if_match
+            session, caller.actor, organization_id, if_match=precondition
         )
     )
     return Response(status_code=204)

@@ -12,6 +12,7 @@ from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
+    IfMatchHeader,
     list_responses,
     single_responses,
 )
@@ -180,9 +181,10 @@ async def update_person(
 ) -> Response:
     """Curators: change the name, description, name forms or identifiers (lists sent replace
     the old ones). `If-Match` is required (428 without, 412 if stale)."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.update_person(
-            session, caller.actor, person_id, patch, if_match=if_match
+            session, caller.actor, person_id, patch, if_match=precondition
         )
     )
 
@@ -199,8 +201,11 @@ async def delete_person(
 ) -> Response:
     """Curators: delete a person and their name forms and identifiers; 409 listing the claims,
     roles, sources and annotations that still refer to them. `If-Match` is required."""
+    precondition = IfMatchHeader(if_match)
     await db.write(
-        lambda session: writes.delete_person(session, caller.actor, person_id, if_match=if_match)
+        lambda session: writes.delete_person(
+            session, caller.actor, person_id, if_match=precondition
+        )
     )
     return Response(status_code=204)
 

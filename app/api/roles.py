@@ -12,6 +12,7 @@ from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
+    IfMatchHeader,
     list_responses,
     single_responses,
 )
@@ -100,8 +101,11 @@ async def update_role(
 ) -> Response:
     """Curators: change any field (the fields sent replace the old ones). `If-Match` is
     required (428 without, 412 if stale)."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
-        lambda session: writes.update_role(session, caller.actor, role_id, patch, if_match=if_match)
+        lambda session: writes.update_role(
+            session, caller.actor, role_id, patch, if_match=precondition
+        )
     )
 
 
@@ -116,7 +120,8 @@ async def delete_role(
     db: DbDep, caller: Curator, role_id: RoleIdPath, if_match: IfMatch = None
 ) -> Response:
     """Curators: delete a role; 409 while annotations on it remain. `If-Match` is required."""
+    precondition = IfMatchHeader(if_match)
     await db.write(
-        lambda session: writes.delete_role(session, caller.actor, role_id, if_match=if_match)
+        lambda session: writes.delete_role(session, caller.actor, role_id, if_match=precondition)
     )
     return Response(status_code=204)

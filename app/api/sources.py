@@ -12,6 +12,7 @@ from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
     UPDATE_RESPONSES,
+    IfMatchHeader,
     list_responses,
     single_responses,
 )
@@ -152,9 +153,10 @@ async def update_source(
 ) -> Response:
     """Curators: change metadata, or the text: a new text is refused (409, listing them)
     while any claim's quote would no longer match it at its offsets. `If-Match` is required."""
+    precondition = IfMatchHeader(if_match)
     return await db.write_one(
         lambda session: writes.update_source(
-            session, caller.actor, source_id, patch, if_match=if_match
+            session, caller.actor, source_id, patch, if_match=precondition
         )
     )
 
@@ -171,8 +173,11 @@ async def delete_source(
 ) -> Response:
     """Curators: delete a source with no claims or annotations left (409 lists them).
     `If-Match` is required."""
+    precondition = IfMatchHeader(if_match)
     await db.write(
-        lambda session: writes.delete_source(session, caller.actor, source_id, if_match=if_match)
+        lambda session: writes.delete_source(
+            session, caller.actor, source_id, if_match=precondition
+        )
     )
     return Response(status_code=204)
 

@@ -26,8 +26,8 @@ from app.models.common import Rights, utcnow
 from app.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.annotations.reads import TARGET_MODELS, assemble, can_see, get_annotation
 from app.services.curation.transaction import (
+    Precondition,
     bump,
-    check_if_match,
     lock,
     new_sortable_id,
     record_change,
@@ -205,7 +205,7 @@ def _record(session: Session, actor: Actor, row: Annotation, op: ChangeOp) -> No
 
 
 def _editable(
-    session: Session, annotation_id: str, actor: Actor, if_match: str | None
+    session: Session, annotation_id: str, actor: Actor, if_match: Precondition
 ) -> Annotation:
     """Lock an annotation the actor may change and check If-Match against what they see."""
     row = lock(session, Annotation, annotation_id)
@@ -215,7 +215,7 @@ def _editable(
         raise Forbidden(
             f"Only the annotation's creator ({row.creator_key_id}) or a curator may change it."
         )
-    check_if_match(if_match, assemble(session, [row])[0])
+    if_match.check(assemble(session, [row])[0])
     if row.deleted_at is not None:
         raise Conflict(f"The annotation {annotation_id!r} is deleted.")
     return row
@@ -227,7 +227,7 @@ def update_annotation(
     annotation_id: str,
     patch: AnnotationUpdate,
     *,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> AnnotationPublic:
     row = _editable(session, annotation_id, actor, if_match)
     fields = patch.model_fields_set
@@ -273,7 +273,7 @@ def update_annotation(
 
 
 def delete_annotation(
-    session: Session, actor: Actor, annotation_id: str, *, if_match: str | None
+    session: Session, actor: Actor, annotation_id: str, *, if_match: Precondition
 ) -> AnnotationPublic:
     """Soft delete: the annotation becomes a tombstone; its versions and replies stay."""
     row = _editable(session, annotation_id, actor, if_match)
@@ -317,13 +317,13 @@ def set_hidden(
     *,
     hidden: bool,
     reason: str | None,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> AnnotationPublic:
     """Curators hide an annotation from everyone but curators and its creator, or show it
     again. If-Match is optional here: moderation should not lose a race to an edit."""
     row = lock(session, Annotation, annotation_id)
-    if if_match is not None:
-        check_if_match(if_match, assemble(session, [row])[0])
+    if if_match.given:
+        if_match.check(assemble(session, [row])[0])
     if row.hidden == hidden:
         state = "hidden" if hidden else "visible"
         raise Conflict(f"The annotation {annotation_id!r} is already {state}.")

@@ -26,8 +26,8 @@ from app.problems import ValidationFailed
 from app.services.catalog.claims import get_claim
 from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
 from app.services.curation.transaction import (
+    Precondition,
     bump,
-    check_if_match,
     lock,
     new_id,
     plain,
@@ -201,10 +201,10 @@ def insert_claim(
 
 
 def update_claim(
-    session: Session, actor: Actor, claim_id: str, patch: ClaimUpdate, *, if_match: str | None
+    session: Session, actor: Actor, claim_id: str, patch: ClaimUpdate, *, if_match: Precondition
 ) -> ClaimPublic:
     row = lock(session, Claim, claim_id)
-    check_if_match(if_match, get_claim(session, claim_id))
+    if_match.check(get_claim(session, claim_id))
     if not apply_claim_update(session, actor, row, patch):
         session.rollback()
         return get_claim(session, claim_id)
@@ -281,7 +281,7 @@ def _reanchor(
     return _span_values(span)
 
 
-def delete_claim(session: Session, actor: Actor, claim_id: str, *, if_match: str | None) -> None:
+def delete_claim(session: Session, actor: Actor, claim_id: str, *, if_match: Precondition) -> None:
     row = lock(session, Claim, claim_id)
-    check_if_match(if_match, get_claim(session, claim_id))
+    if_match.check(get_claim(session, claim_id))
     delete_unreferenced(session, actor, ChangeEntity.claim, row, claim_id)

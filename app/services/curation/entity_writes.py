@@ -32,7 +32,7 @@ from app.services.catalog.loaders import identifiers_for, names_for, owner_colum
 from app.services.catalog.organizations import get_organization
 from app.services.catalog.persons import get_person
 from app.services.curation.integrity import delete_unreferenced, flush_or_conflict
-from app.services.curation.transaction import bump, check_if_match, lock, plain, record_change
+from app.services.curation.transaction import Precondition, bump, lock, plain, record_change
 from app.services.search.index import reindex
 from app.services.search.terms import name_key
 
@@ -72,13 +72,15 @@ def create_person(session: Session, actor: Actor, data: PersonCreate) -> PersonP
 
 
 def update_person(
-    session: Session, actor: Actor, person_id: str, patch: PersonUpdate, *, if_match: str | None
+    session: Session, actor: Actor, person_id: str, patch: PersonUpdate, *, if_match: Precondition
 ) -> PersonPublic:
     result: PersonPublic = _update(session, actor, PERSON, person_id, patch, if_match)
     return result
 
 
-def delete_person(session: Session, actor: Actor, person_id: str, *, if_match: str | None) -> None:
+def delete_person(
+    session: Session, actor: Actor, person_id: str, *, if_match: Precondition
+) -> None:
     _delete(session, actor, PERSON, person_id, if_match)
 
 
@@ -95,7 +97,7 @@ def update_organization(
     organization_id: str,
     patch: OrganizationUpdate,
     *,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> OrganizationPublic:
     result: OrganizationPublic = _update(
         session, actor, ORGANIZATION, organization_id, patch, if_match
@@ -104,7 +106,7 @@ def update_organization(
 
 
 def delete_organization(
-    session: Session, actor: Actor, organization_id: str, *, if_match: str | None
+    session: Session, actor: Actor, organization_id: str, *, if_match: Precondition
 ) -> None:
     _delete(session, actor, ORGANIZATION, organization_id, if_match)
 
@@ -180,10 +182,10 @@ def _update(
     kind: _EntityKind,
     entity_id: str,
     patch: BaseModel,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> Any:
     row = lock(session, kind.model, entity_id)
-    check_if_match(if_match, kind.get(session, entity_id))
+    if_match.check(kind.get(session, entity_id))
     if not _apply_update(session, actor, kind, row, patch, "api"):
         # Nothing changes: no new version and nothing in the change log.
         session.rollback()
@@ -236,10 +238,10 @@ def _apply_update(
 
 
 def _delete(
-    session: Session, actor: Actor, kind: _EntityKind, entity_id: str, if_match: str | None
+    session: Session, actor: Actor, kind: _EntityKind, entity_id: str, if_match: Precondition
 ) -> None:
     row = lock(session, kind.model, entity_id)
-    check_if_match(if_match, kind.get(session, entity_id))
+    if_match.check(kind.get(session, entity_id))
     delete_unreferenced(session, actor, kind.entity, row, entity_id)
 
 

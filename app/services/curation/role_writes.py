@@ -21,8 +21,8 @@ from app.problems import ValidationFailed
 from app.services.catalog.roles import get_role
 from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
 from app.services.curation.transaction import (
+    Precondition,
     bump,
-    check_if_match,
     lock,
     new_id,
     plain,
@@ -98,10 +98,10 @@ def insert_role(
 
 
 def update_role(
-    session: Session, actor: Actor, role_id: str, patch: RoleUpdate, *, if_match: str | None
+    session: Session, actor: Actor, role_id: str, patch: RoleUpdate, *, if_match: Precondition
 ) -> RolePublic:
     row = lock(session, Role, role_id)
-    check_if_match(if_match, get_role(session, role_id))
+    if_match.check(get_role(session, role_id))
     if not apply_role_update(session, actor, row, patch):
         session.rollback()
         return get_role(session, role_id)
@@ -132,7 +132,7 @@ def apply_role_update(
     return True
 
 
-def delete_role(session: Session, actor: Actor, role_id: str, *, if_match: str | None) -> None:
+def delete_role(session: Session, actor: Actor, role_id: str, *, if_match: Precondition) -> None:
     row = lock(session, Role, role_id)
-    check_if_match(if_match, get_role(session, role_id))
+    if_match.check(get_role(session, role_id))
     delete_unreferenced(session, actor, ChangeEntity.role, row, role_id)

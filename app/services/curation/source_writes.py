@@ -32,7 +32,7 @@ from app.services.curation.integrity import (
     flush_or_conflict,
     must_exist,
 )
-from app.services.curation.transaction import bump, check_if_match, lock, plain, record_change
+from app.services.curation.transaction import Precondition, bump, lock, plain, record_change
 from app.services.search.index import reindex
 from app.services.search.lexicon import Lexicon
 from app.services.text.spans import CONTEXT_CHARS
@@ -141,10 +141,10 @@ def create_source(session: Session, actor: Actor, data: SourceCreate) -> SourceP
 
 
 def update_source(
-    session: Session, actor: Actor, source_id: str, patch: SourceUpdate, *, if_match: str | None
+    session: Session, actor: Actor, source_id: str, patch: SourceUpdate, *, if_match: Precondition
 ) -> SourcePublic:
     row = lock(session, Source, source_id)
-    check_if_match(if_match, get_source(session, source_id))
+    if_match.check(get_source(session, source_id))
     if not apply_source_update(session, actor, row, patch):
         session.rollback()
         return get_source(session, source_id)
@@ -168,24 +168,9 @@ def apply_source_update(
     replaced) unless a `text_origin` says how it was derived. The caller reindexes and
     commits."""
     sent = patch.model_fields_set
-    values = {
-        name: plain(getattr(patch, name))
-        for name in METADATA
-        if name in sent and plain(getattr(patch, name)) != getattr(row, name)
-    }
-    if "publisher_id" in sent and patch.publisher_id != row.publisher_organization_id:
-        values["publisher_organization_id"] = patch.publisher_id
-    if text_origin is not None:
-        values |= {k: v for k, v in asdict(text_origin).items() if v != getattr(row, k)}
-    old_authors = list(
-        session.scalars(
-            select(col(SourceAuthor.person_id))
-            .where(col(SourceAuthor.source_id) == row.id)
-            .order_by(col(SourceAuthor.ordinal))
-        )
-    )
+    values = _changed_metadata(row, patch, text_origin)
     authors = patch.author_ids if "author_ids" in sent else None
-    if authors == old_authors:
+    if authors == _authors_of(session, row.id):
         authors = None
     text = patch.text if "text" in sent and patch.text != row.text else None
     if not values and authors is None and text is None:
@@ -216,6 +201,33 @@ def apply_source_update(
         )
     flush_or_conflict(session)
     return True
+
+
+def _changed_metadata(
+    row: Source, patch: SourceUpdate, text_origin: TextOrigin | None
+) -> dict[str, Any]:
+    """The columns the edit (and a given text origin) would change, with their new values."""
+    sent = patch.model_fields_set
+    values = {
+        name: plain(getattr(patch, name))
+        for name in METADATA
+        if name in sent and plain(getattr(patch, name)) != getattr(row, name)
+    }
+    if "publisher_id" in sent and patch.publisher_id != row.publisher_organization_id:
+        values["publisher_organization_id"] = patch.publisher_id
+    if text_origin is not None:
+        values |= {k: v for k, v in asdict(text_origin).items() if v != getattr(row, k)}
+    return values
+
+
+def _authors_of(session: Session, source_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(col(SourceAuthor.person_id))
+            .where(col(SourceAuthor.source_id) == source_id)
+            .order_by(col(SourceAuthor.ordinal))
+        )
+    )
 
 
 def _replace_text(session: Session, source: Source, text: str) -> list[Claim]:
@@ -276,7 +288,9 @@ def _replace_text(session: Session, source: Source, text: str) -> list[Claim]:
     return refreshed
 
 
-def delete_source(session: Session, actor: Actor, source_id: str, *, if_match: str | None) -> None:
+def delete_source(
+    session: Session, actor: Actor, source_id: str, *, if_match: Precondition
+) -> None:
     row = lock(session, Source, source_id)
-    check_if_match(if_match, get_source(session, source_id))
+    if_match.check(get_source(session, source_id))
     delete_unreferenced(session, actor, ChangeEntity.source, row, source_id)

@@ -1,4 +1,4 @@
-"""What every write shares: ids, row locks, If-Match preconditions and the change log.
+"""What every write shares: ids, row locks, preconditions (If-Match) and the change log.
 
 Each write service runs in one transaction that ends with one commit, and appends its change
 log row(s) in that same transaction, so the log never misses or invents a write.
@@ -7,11 +7,10 @@ log row(s) in that same transaction, so the log never misses or invents a write.
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 import time
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import inspect as sa_inspect
@@ -21,7 +20,7 @@ from sqlmodel import Session, SQLModel, select
 from app.auth import Actor
 from app.models.change import Change, ChangeEntity, ChangeOp
 from app.models.common import utcnow
-from app.problems import NotFound, PreconditionFailed, PreconditionRequired
+from app.problems import NotFound
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -50,15 +49,6 @@ def new_sortable_id(prefix: str) -> str:
     return prefix + "".join(reversed(digits))
 
 
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def etag_of_model(model: BaseModel) -> str:
-    """The ETag a GET of this representation carries."""
-    return etag_of(model.model_dump_json().encode())
-
-
 def lock(session: Session, model: type[M], entity_id: str) -> M:
     """Load a row for update (PostgreSQL: FOR UPDATE; SQLite holds the database write lock
     from BEGIN IMMEDIATE), or NotFound."""
@@ -69,29 +59,21 @@ def lock(session: Session, model: type[M], entity_id: str) -> M:
     return row
 
 
-def require_if_match(if_match: str | None) -> str:
-    if if_match is None or not if_match.strip():
-        raise PreconditionRequired(
-            "This edit needs an If-Match header with the ETag of the version you are changing "
-            "(GET the resource to read it)."
-        )
-    return if_match
+class Precondition(Protocol):
+    """What a write must find true of a record before changing it, checked once the row is
+    locked. The API passes the request's If-Match header (app/api/http.py `IfMatchHeader`),
+    which compares the ETag of the record's representation, so services never compute ETags:
+    how a representation is serialised and tagged is the HTTP layer's alone."""
 
+    @property
+    def given(self) -> bool:
+        """Whether the client stated a precondition at all."""
+        ...
 
-def check_if_match(if_match: str | None, current: BaseModel) -> None:
-    """412 unless If-Match names the current representation (strong comparison, RFC 9110
-    13.1.1); the 412 carries the current ETag so the client can re-read and retry."""
-    header = require_if_match(if_match)
-    etag = etag_of_model(current)
-    if header.strip() == "*":
-        return
-    tags = [t.strip() for t in header.split(",")]
-    if etag not in tags:
-        raise PreconditionFailed(
-            f"The resource has changed since you read it: its ETag is now {etag}. "
-            "Read it again, reapply your change and send the new ETag in If-Match.",
-            headers={"ETag": etag},
-        )
+    def check(self, current: BaseModel) -> None:
+        """Raise PreconditionRequired or PreconditionFailed unless `current` (the record as
+        its writer reads it now) is what the client last saw."""
+        ...
 
 
 def record_change(
