@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Largest request body accepted, in bytes; larger ones get 413 (with or without
     # Content-Length).
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Bytes of response bodies each process keeps for anonymous reads (app/api/cache.py);
+    # 0 turns the cache off.
+    cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     # Rate limits in the `limits` notation ("600/minute", "10/second;1000/hour"); empty
     # disables. Anonymous clients are limited per IP address, API keys per key.
     rate_limit_anonymous: str = "600/minute"

@@ -214,7 +214,11 @@ def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     for i, column in enumerate(columns):
         equal_prefix = [columns[j] == values[j] for j in range(i)]
         clauses.append(and_(*equal_prefix, column > values[i]))
-    return or_(*clauses)
+    if len(columns) == 1:
+        return clauses[0]
+    # Implied by the disjunction, but a bound on the leading column is what lets both planners
+    # start the index range at the cursor instead of at the first row of the filter.
+    return and_(columns[0] >= values[0], or_(*clauses))
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ import iuliia
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.services.curation.denormalised import TALLY_SQL  # noqa: E402
 from app.services.search import terms  # noqa: E402
 from app.services.search.index import variants_of  # noqa: E402
 from app.services.search.terms import name_key  # noqa: E402
@@ -910,6 +911,7 @@ class PostgresWriter(Writer):
         "source",
         "claim",
         "claim_subject",
+        "claim_tally",
         "search_doc",
     )
 
@@ -1036,7 +1038,16 @@ CLAIM_COLS = (
     "updated_at",
     "version",
 )
-SUBJECT_COLS = ("claim_id", "ordinal", "person_id", "organization_id")
+# With the copies the read paths index (app/services/curation/denormalised.py).
+SUBJECT_COLS = (
+    "claim_id",
+    "ordinal",
+    "person_id",
+    "organization_id",
+    "subject_id",
+    "source_id",
+    "quote_start",
+)
 ROLE_COLS = (
     "id",
     "person_id",
@@ -1312,7 +1323,9 @@ def generate(
                 )
             )
             batch["sub"].append(
-                (cid, 0, None, org.id) if tpl.org_subject else (cid, 0, person.id, None)
+                (cid, 0, None, org.id, org.id, source_id, start)
+                if tpl.org_subject
+                else (cid, 0, person.id, None, person.id, source_id, start)
             )
             batch["doc"].append(("claim", cid, claim_terms))
         if (s + 1) % FLUSH_SOURCES == 0 or s + 1 == sources:
@@ -1328,6 +1341,9 @@ def generate(
     _log(f"sources and claims written in {load_s:.1f} s ({verified} claims' terms verified)")
 
     t = time.perf_counter()
+    # The claim tallies, as the claim writes would have kept them (the seed's included).
+    writer.conn.execute("DELETE FROM claim_tally")
+    writer.conn.execute(TALLY_SQL)
     writer.finish(_log)
     index_s = time.perf_counter() - t
     size = writer.size_bytes()

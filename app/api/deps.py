@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.api.cache import Entry, RepresentationCache, latest_seq
 from app.api.http import conditional_response, etag_of, representation
 from app.auth import caller_of
 from app.config import Settings
@@ -69,6 +70,8 @@ class Db:
         self.settings = settings
         # Shared by this app's sessions: the cursor key, once configured or read (pagination).
         self.cursor_cache: dict[str, bytes] = {}
+        # Anonymous readers' bodies, checked against the change log's sequence on every read.
+        self.cache = RepresentationCache(settings.cache_max_bytes)
         if settings.cursor_secret:
             self.cursor_cache["key"] = settings.cursor_secret.encode()
 
@@ -111,10 +114,48 @@ class RequestDb:
         if not caller_of(self.request).checked:
             await self.run(lambda session: None)
 
+    def _cache_key(self) -> str | None:
+        """Where an anonymous GET's body is cached (app/api/cache.py); None for keyed reads,
+        whose view of annotations depends on the key, for other methods, or with the cache
+        off."""
+        if (
+            not self.db.cache.enabled
+            or self.request.method != "GET"  # a POST reads its body too (/v1/match)
+            or caller_of(self.request).secret is not None
+        ):
+            return None
+        scope = self.request.scope
+        return scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
+
+    def _cached(
+        self, make: Callable[[Session], tuple[bytes, str | None]]
+    ) -> Callable[[Session], tuple[bytes, str | None]]:
+        """`make`, unless the cache holds its body as of the change log's latest sequence."""
+        key = self._cache_key()
+        if key is None:
+            return make
+        cache = self.db.cache
+
+        def work(session: Session) -> tuple[bytes, str | None]:
+            seq = latest_seq(session)  # first: the body made next is at least this new
+            hit = cache.get(key, seq)
+            if hit is not None:
+                return hit.body, hit.extra
+            body, extra = make(session)
+            cache.put(key, Entry(seq, body, extra))
+            return body, extra
+
+        return work
+
     async def one(self, fn: Callable[[Session], BaseModel]) -> Response:
         """A single resource, tagged with a strong ETag (304 on a matching If-None-Match)."""
-        body = await self.run(lambda session: representation(fn(session)))
-        return conditional_response(self.request, body)
+
+        def make(session: Session) -> tuple[bytes, str | None]:
+            body = representation(fn(session))
+            return body, etag_of(body)
+
+        body, etag = await self.run(self._cached(make))
+        return conditional_response(self.request, body, etag)
 
     async def write(self, fn: Callable[[Session], R]) -> R:
         """Run a write service in a worker thread, in a write transaction."""
@@ -144,12 +185,12 @@ class RequestDb:
     ) -> Response:
         """A page of a list as `{"items", "next_cursor"}` plus a Link rel="next" header."""
 
-        def work(session: Session) -> tuple[bytes, str | None]:
+        def make(session: Session) -> tuple[bytes, str | None]:
             items, next_cursor = fn(session)
             body: Any = {"items": items, "next_cursor": next_cursor}
             return pydantic_core.to_json(body), next_cursor
 
-        body, next_cursor = await self.run(work)
+        body, next_cursor = await self.run(self._cached(make))
         response = Response(content=body, media_type="application/json")
         set_link_header(self.request, response, next_cursor)
         return response

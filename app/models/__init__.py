@@ -9,7 +9,7 @@ table, in dependency order, so SQLModel.metadata is complete on import.
 from app.models.annotation import Annotation, AnnotationFlag, AnnotationTag, AnnotationVersion
 from app.models.api_key import ApiKey
 from app.models.change import Change
-from app.models.claim import Claim, ClaimSubject
+from app.models.claim import Claim, ClaimSubject, ClaimTally
 from app.models.common import metadata
 from app.models.naming import IdentifierRow, NameFormRow
 from app.models.organization import Organization
@@ -28,6 +28,7 @@ __all__ = [
     "Change",
     "Claim",
     "ClaimSubject",
+    "ClaimTally",
     "IdentifierRow",
     "InstanceSecret",
     "Mention",

@@ -34,7 +34,11 @@ class ChangeEntity(StrEnum):
 
 
 class Change(SQLModel, table=True):
-    __table_args__ = (Index("ix_change_entity", "entity_type", "entity_id", "seq"),)
+    __table_args__ = (
+        Index("ix_change_entity", "entity_type", "entity_id", "seq"),
+        # `GET /v1/changes?entity_id=` without a type (ids are unique across types).
+        Index("ix_change_entity_id", "entity_id", "seq"),
+    )
 
     # INTEGER PRIMARY KEY on SQLite (the rowid), BIGINT identity on PostgreSQL.
     seq: int | None = Field(

@@ -39,7 +39,24 @@ class Claim(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("quote_start >= 0 AND quote_end > quote_start", name="span"),
         Index("ix_claim_source_id", "source_id", "quote_start", "id"),
-        Index("ix_claim_attributed_to_person_id", "attributed_to_person_id"),
+        # The list filters, each leading the list's keyset order so a page is an index range.
+        Index(
+            "ix_claim_attributed_to_person_id",
+            "attributed_to_person_id",
+            "source_id",
+            "quote_start",
+            "id",
+        ),
+        Index(
+            "ix_claim_attributed_to_organization_id",
+            "attributed_to_organization_id",
+            "source_id",
+            "quote_start",
+            "id",
+        ),
+        Index("ix_claim_kind_keyset", "kind", "source_id", "quote_start", "id"),
+        Index("ix_claim_modality_keyset", "modality", "source_id", "quote_start", "id"),
+        Index("ix_claim_stance_keyset", "stance", "source_id", "quote_start", "id"),
     )
 
     id: str = Field(primary_key=True, sa_type=String(20))
@@ -56,7 +73,7 @@ class Claim(SQLModel, table=True):
         default=None, sa_column=Column(String(100), ForeignKey("organization.id"), nullable=True)
     )
     attributed_to_label: str | None = Field(default=None, max_length=300)
-    kind: str = Field(sa_type=String(30), index=True)
+    kind: str = Field(sa_type=String(30))
     statement: str = Field(max_length=2000)
     modality: str = Field(sa_type=String(20))
     hedge: str | None = Field(default=None, max_length=200)
@@ -73,6 +90,8 @@ class ClaimSubject(SQLModel, table=True):
         CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="one_subject"),
         Index("ix_claim_subject_person_id", "person_id", "claim_id"),
         Index("ix_claim_subject_organization_id", "organization_id", "claim_id"),
+        # `GET /v1/claims?subject=` pages through this index alone, in the claims' own order.
+        Index("ix_claim_subject_keyset", "subject_id", "source_id", "quote_start", "claim_id"),
     )
 
     claim_id: str = Field(
@@ -85,6 +104,23 @@ class ClaimSubject(SQLModel, table=True):
     organization_id: str | None = Field(
         default=None, sa_column=Column(String(100), ForeignKey("organization.id"), nullable=True)
     )
+    # Denormalised for the subject lists (app/services/curation/denormalised.py keeps them):
+    # the subject whichever its type (ids are unique across persons and organisations), and
+    # the claim's keyset columns, so a subject's claims are one index range in list order.
+    subject_id: str = Field(sa_type=String(100))
+    source_id: str = Field(sa_type=String(100))
+    quote_start: int
+
+
+class ClaimTally(SQLModel, table=True):
+    """How many claims are about each subject, per kind: the counts a person's or an
+    organisation's record shows, kept by the claim writes instead of counted per read."""
+
+    __tablename__ = "claim_tally"
+
+    subject_id: str = Field(primary_key=True, sa_type=String(100))
+    kind: str = Field(primary_key=True, sa_type=String(30))
+    n: int
 
 
 class ClaimSourceRef(BaseModel):

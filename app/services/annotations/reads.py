@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text
 from sqlmodel import Session, col
 
 from app.auth import Actor
@@ -33,6 +33,7 @@ from app.models import (
     Source,
 )
 from app.models.annotation import (
+    FLAGGED_SQL,
     AnnotationPublic,
     AnnotationVersionPublic,
     Assessment,
@@ -220,7 +221,7 @@ def list_annotations(
             )
         )
     if filters.flagged:
-        stmt = stmt.where(col(Annotation.flag_count) > 0)
+        stmt = stmt.where(text(FLAGGED_SQL))
     if not filters.include_deleted:
         stmt = stmt.where(col(Annotation.deleted_at).is_(None))
     return _page(session, stmt, filters, cursor, limit)

@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
-from app.models import Claim, ClaimSubject, Source
+from app.models import Claim, ClaimSubject, Person, Source
 from app.models.annotation import TargetType
 from app.models.claim import AttributedTo, ClaimPublic, ClaimSourceRef
 from app.models.common import ClaimKind, EntityRef, EntityType, Modality, Stance
@@ -22,17 +22,24 @@ CLAIMS = Keyset(
     (col(Claim.source_id), col(Claim.quote_start), col(Claim.id)),
     lambda c: (c.source_id, c.quote_start, c.id),
 )
+# The same order and cursors, read off a subject's rows: with `subject=`, the page is a range
+# of ix_claim_subject_keyset, joined to the claims it names.
+SUBJECT_CLAIMS = Keyset(
+    "claims",
+    (col(ClaimSubject.source_id), col(ClaimSubject.quote_start), col(ClaimSubject.claim_id)),
+    lambda c: (c.source_id, c.quote_start, c.id),
+)
 
 
-def _subject_filter(subject: str) -> Any:
-    return exists(
-        select(col(ClaimSubject.claim_id)).where(
-            col(ClaimSubject.claim_id) == col(Claim.id),
-            or_(
-                col(ClaimSubject.person_id) == subject, col(ClaimSubject.organization_id) == subject
-            ),
-        )
-    )
+_IS_PERSON = select(col(Person.id)).where(col(Person.id) == bindparam("id"))
+
+
+def _attributed_to(session: Session, who: str) -> Any:
+    """The attribution column `who` would be in (ids are unique across persons and
+    organisations): one column's index serves the page, where an OR of both would not."""
+    if session.execute(_IS_PERSON, {"id": who}).first() is not None:
+        return col(Claim.attributed_to_person_id) == who
+    return col(Claim.attributed_to_organization_id) == who
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,12 @@ def list_claims(
 ) -> tuple[list[ClaimPublic], str | None]:
     """Claims matching `filters` (subject, source, kind, modality, stance, attributed_to)."""
     stmt = select(Claim)
+    keyset = CLAIMS
     if filters.subject:
-        stmt = stmt.where(_subject_filter(filters.subject))
+        stmt = stmt.join(ClaimSubject, col(ClaimSubject.claim_id) == col(Claim.id)).where(
+            col(ClaimSubject.subject_id) == filters.subject
+        )
+        keyset = SUBJECT_CLAIMS
     if filters.source:
         stmt = stmt.where(col(Claim.source_id) == filters.source)
     for value, column in (
@@ -66,14 +77,8 @@ def list_claims(
         if value:
             stmt = stmt.where(column == value)
     if filters.attributed_to:
-        who = filters.attributed_to
-        stmt = stmt.where(
-            or_(
-                col(Claim.attributed_to_person_id) == who,
-                col(Claim.attributed_to_organization_id) == who,
-            )
-        )
-    pager = paginate(session, stmt, CLAIMS, cursor=cursor, limit=limit, filters=filters)
+        stmt = stmt.where(_attributed_to(session, filters.attributed_to))
+    pager = paginate(session, stmt, keyset, cursor=cursor, limit=limit, filters=filters)
     claims, next_cursor = pager.page(list(session.scalars(pager.stmt)))
     return assemble(session, claims), next_cursor
 

@@ -12,13 +12,13 @@ from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel, col
 
 from app.models import (
     Claim,
-    ClaimSubject,
+    ClaimTally,
     IdentifierRow,
     NameFormRow,
     Organization,
@@ -142,21 +142,16 @@ def entity_refs(
     return refs
 
 
-@cache
-def _claim_counts_stmt(owner: EntityType) -> AnySelect:
-    owner_col = owner_column(ClaimSubject, owner)
-    return (
-        select(col(Claim.kind), func.count(func.distinct(col(Claim.id))))
-        .join(ClaimSubject, col(ClaimSubject.claim_id) == col(Claim.id))
-        .where(owner_col == bindparam("id"))
-        .group_by(col(Claim.kind))
-        .order_by(col(Claim.kind))
-    )
+_CLAIM_COUNTS = (
+    select(col(ClaimTally.kind), col(ClaimTally.n))
+    .where(col(ClaimTally.subject_id) == bindparam("id"))
+    .order_by(col(ClaimTally.kind))
+)
 
 
-def claim_counts(session: Session, owner: EntityType, entity_id: str) -> dict[str, int]:
-    rows = session.execute(_claim_counts_stmt(owner), {"id": entity_id}).all()
-    return {str(kind): int(count) for kind, count in rows}
+def claim_counts(session: Session, entity_id: str) -> dict[str, int]:
+    """Claims about a person or an organisation, per kind (kept by the claim writes)."""
+    return {str(kind): int(n) for kind, n in session.execute(_CLAIM_COUNTS, {"id": entity_id})}
 
 
 @cache

@@ -76,7 +76,7 @@ def require_organization(session: Session, organization_id: str) -> Organization
 def get_organization(session: Session, organization_id: str) -> OrganizationPublic:
     org = require_organization(session, organization_id)
     names = names_for(session, EntityType.organization, [org.id]).get(org.id, [])
-    counts = claim_counts(session, EntityType.organization, org.id)
+    counts = claim_counts(session, org.id)
     roles = list_roles(session, EntityType.organization, org.id)
     members = sorted({r.person.id: r.person for r in roles}.values(), key=lambda p: p.id)
     return OrganizationPublic(

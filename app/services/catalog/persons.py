@@ -98,7 +98,7 @@ def require_person(session: Session, person_id: str) -> Person:
 
 def get_person(session: Session, person_id: str) -> PersonPublic:
     person = require_person(session, person_id)
-    counts = claim_counts(session, EntityType.person, person.id)
+    counts = claim_counts(session, person.id)
     return PersonPublic(
         **dict(_summary(person, names_for(session, EntityType.person, [person.id])[person.id])),
         birth_date=person.birth_date,

@@ -24,6 +24,7 @@ from app.models.claim import ClaimCreate, ClaimPublic, ClaimUpdate, EntityRefIn
 from app.models.common import EntityType, utcnow
 from app.problems import ValidationFailed
 from app.services.catalog.claims import get_claim
+from app.services.curation.denormalised import move_keyset, retally, subject_rows, tally_of
 from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
 from app.services.curation.transaction import (
     Precondition,
@@ -125,18 +126,6 @@ def _check_hedge(hedge: str | None, quote: str) -> None:
         raise _invalid("hedge", f"the hedge {hedge!r} does not occur in the quote", "hedge")
 
 
-def _subject_rows(claim_id: str, subjects: list[EntityRefIn]) -> list[ClaimSubject]:
-    return [
-        ClaimSubject(
-            claim_id=claim_id,
-            ordinal=i,
-            person_id=s.id if s.type is EntityType.person else None,
-            organization_id=s.id if s.type is EntityType.organization else None,
-        )
-        for i, s in enumerate(subjects)
-    ]
-
-
 def _current_subjects(session: Session, claim_id: str) -> list[tuple[EntityType, str]]:
     rows = session.execute(
         select(col(ClaimSubject.person_id), col(ClaimSubject.organization_id))
@@ -194,7 +183,8 @@ def insert_claim(
     )
     session.add(claim)
     flush_or_conflict(session)
-    session.add_all(_subject_rows(claim.id, data.subjects))
+    session.add_all(subject_rows(claim, data.subjects))
+    retally(session, tally_of((s.id for s in data.subjects), claim.kind, +1))
     record_change(session, actor, ChangeEntity.claim, claim.id, ChangeOp.create, 1, origin=origin)
     flush_or_conflict(session)
     return claim
@@ -249,12 +239,23 @@ def apply_claim_update(
         new_subjects = None
     if not values and new_subjects is None:
         return False
+    old_subjects = [entity_id for _, entity_id in _current_subjects(session, row.id)]
+    old_kind, old_keyset = row.kind, (row.source_id, row.quote_start)
     for name, value in values.items():
         setattr(row, name, value)
     if subjects is not None and new_subjects is not None:
         session.execute(delete(ClaimSubject).where(col(ClaimSubject.claim_id) == row.id))
         session.flush()
-        session.add_all(_subject_rows(row.id, subjects))
+        session.add_all(subject_rows(row, subjects))
+    elif (row.source_id, row.quote_start) != old_keyset:
+        move_keyset(session, row)
+    now_subjects = (
+        old_subjects if new_subjects is None else [entity_id for _, entity_id in new_subjects]
+    )
+    if now_subjects != old_subjects or row.kind != old_kind:
+        delta = tally_of(old_subjects, old_kind, -1)
+        delta.update(tally_of(now_subjects, row.kind, +1))
+        retally(session, delta)
     bump(row)
     record_change(
         session, actor, ChangeEntity.claim, row.id, ChangeOp.update, row.version, origin=origin
@@ -284,4 +285,6 @@ def _reanchor(
 def delete_claim(session: Session, actor: Actor, claim_id: str, *, if_match: Precondition) -> None:
     row = lock(session, Claim, claim_id)
     if_match.check(get_claim(session, claim_id))
+    subjects = [entity_id for _, entity_id in _current_subjects(session, claim_id)]
+    retally(session, tally_of(subjects, row.kind, -1))
     delete_unreferenced(session, actor, ChangeEntity.claim, row, claim_id)
