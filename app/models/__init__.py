@@ -6,7 +6,14 @@ and limits of request bodies. Models import nothing above them. This module impo
 table, in dependency order, so SQLModel.metadata is complete on import.
 """
 
-from app.models.annotation import Annotation, AnnotationFlag, AnnotationTag, AnnotationVersion
+from app.models.annotation import (
+    Annotation,
+    AnnotationAbout,
+    AnnotationFlag,
+    AnnotationTag,
+    AnnotationTally,
+    AnnotationVersion,
+)
 from app.models.api_key import ApiKey
 from app.models.change import Change
 from app.models.claim import Claim, ClaimSubject, ClaimTally
@@ -21,8 +28,10 @@ from app.models.source import Source, SourceAuthor
 
 __all__ = [
     "Annotation",
+    "AnnotationAbout",
     "AnnotationFlag",
     "AnnotationTag",
+    "AnnotationTally",
     "AnnotationVersion",
     "ApiKey",
     "Change",

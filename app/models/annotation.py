@@ -2,6 +2,10 @@
 
 Shaped after the W3C Web Annotation model: a target (what is annotated, optionally a span
 of a source's text), a motivation and a body. Every accepted version is kept.
+
+Why this module is long: the family has six tables (annotations, their tags, versions, flags,
+the persons each is about and the per-person count) and the request and response shapes of
+every annotation operation, which are read together when any of them changes.
 """
 
 from __future__ import annotations
@@ -130,6 +134,32 @@ class AnnotationTag(SQLModel, table=True):
         )
     )
     tag: str = Field(sa_column=Column(String(TAG_MAX), primary_key=True))
+
+
+class AnnotationAbout(SQLModel, table=True):
+    """Which persons an annotation is about: the person it targets, the persons a claim it
+    targets is about, the person of a role it targets (app/services/annotations/about.py keeps
+    these as annotations, claims' subjects and roles' persons change)."""
+
+    __tablename__ = "annotation_about"
+    __table_args__ = (Index("ix_annotation_about_annotation_id", "annotation_id"),)
+
+    person_id: str = Field(sa_column=Column(String(100), primary_key=True))
+    annotation_id: str = Field(
+        sa_column=Column(
+            String(20), ForeignKey("annotation.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+
+
+class AnnotationTally(SQLModel, table=True):
+    """Annotations about each person that every reader sees (neither hidden nor deleted): the
+    count a person's record shows."""
+
+    __tablename__ = "annotation_tally"
+
+    person_id: str = Field(primary_key=True, sa_type=String(100))
+    n: int
 
 
 class AnnotationVersion(SQLModel, table=True):

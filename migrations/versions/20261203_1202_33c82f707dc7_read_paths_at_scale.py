@@ -9,6 +9,9 @@ index range:
 - `claim_subject` gains copies of its subject (whichever its type) and of its claim's keyset
   columns (`subject_id`, `source_id`, `quote_start`), indexed in that order;
 - `claim_tally` holds the claims per subject and kind that records show;
+- `annotation_about` links each annotation to the persons it is about (the person it targets,
+  the persons of the claim or role it targets) and `annotation_tally` counts, per person, those
+  every reader sees, so a person's annotations are one index range too;
 - `claim` gets one index per filter (kind, modality, stance, attribution to a person, to an
   organisation) ahead of the keyset (the attribution ones also serve the foreign keys);
 - `change` an index on (entity_id, seq) for `?entity_id=` without a type, and `annotation`
@@ -43,6 +46,20 @@ _FILL = (
     "GROUP BY claim_subject.subject_id, claim.kind",
 )
 
+# The persons each annotation is about, and the count every reader sees per person (the same
+# statements as app/services/annotations/about.py's REBUILD_SQL).
+_ABOUT = (
+    "INSERT INTO annotation_about (person_id, annotation_id) "
+    "SELECT target_id, id FROM annotation WHERE target_type = 'person' "
+    "UNION SELECT cs.person_id, a.id FROM annotation a JOIN claim_subject cs "
+    "ON cs.claim_id = a.target_id WHERE a.target_type = 'claim' AND cs.person_id IS NOT NULL "
+    "UNION SELECT r.person_id, a.id FROM annotation a JOIN role r ON r.id = a.target_id "
+    "WHERE a.target_type = 'role'",
+    "INSERT INTO annotation_tally (person_id, n) SELECT ab.person_id, COUNT(*) "
+    "FROM annotation_about ab JOIN annotation a ON a.id = ab.annotation_id "
+    "WHERE a.hidden = false AND a.deleted_at IS NULL GROUP BY ab.person_id",
+)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -52,6 +69,28 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("subject_id", "kind", name=op.f("pk_claim_tally")),
     )
+    op.create_table(
+        "annotation_about",
+        sa.Column("person_id", sa.String(length=100), nullable=False),
+        sa.Column("annotation_id", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["annotation_id"],
+            ["annotation.id"],
+            name=op.f("fk_annotation_about_annotation_id_annotation"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("person_id", "annotation_id", name=op.f("pk_annotation_about")),
+    )
+    with op.batch_alter_table("annotation_about", schema=None) as batch_op:
+        batch_op.create_index("ix_annotation_about_annotation_id", ["annotation_id"], unique=False)
+    op.create_table(
+        "annotation_tally",
+        sa.Column("person_id", sa.String(length=100), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_annotation_tally")),
+    )
+    for statement in _ABOUT:
+        op.execute(statement)
     with op.batch_alter_table("change", schema=None) as batch_op:
         batch_op.create_index("ix_change_entity_id", ["entity_id", "seq"], unique=False)
     with op.batch_alter_table("annotation", schema=None) as batch_op:
@@ -126,4 +165,8 @@ def downgrade() -> None:
     with op.batch_alter_table("change", schema=None) as batch_op:
         batch_op.drop_index("ix_change_entity_id")
 
+    op.drop_table("annotation_tally")
+    with op.batch_alter_table("annotation_about", schema=None) as batch_op:
+        batch_op.drop_index("ix_annotation_about_annotation_id")
+    op.drop_table("annotation_about")
     op.drop_table("claim_tally")

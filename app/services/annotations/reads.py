@@ -22,11 +22,12 @@ from sqlmodel import Session, col
 from app.auth import Actor
 from app.models import (
     Annotation,
+    AnnotationAbout,
     AnnotationTag,
+    AnnotationTally,
     AnnotationVersion,
     ApiKey,
     Claim,
-    ClaimSubject,
     Organization,
     Person,
     Role,
@@ -49,6 +50,8 @@ from app.problems import NotFound
 from app.services.catalog.loaders import AnySelect, require
 
 ANNOTATIONS = Keyset("annotations", (col(Annotation.id),), lambda a: (a.id,))
+# The same order and cursors, read off a person's rows of annotation_about.
+ABOUT_PERSON = Keyset("annotations", (col(AnnotationAbout.annotation_id),), lambda a: (a.id,))
 VERSIONS = Keyset(
     "annotation-versions",
     (col(AnnotationVersion.version),),
@@ -245,33 +248,20 @@ def list_person_annotations(
 ) -> tuple[list[AnnotationPublic], str | None]:
     """Annotations on a person, on the claims about them and on their roles."""
     require(session, Person, person_id)
-    stmt = select(Annotation).where(
-        visible_to(actor), col(Annotation.deleted_at).is_(None), _about_person(person_id)
+    stmt = (
+        select(Annotation)
+        .join(AnnotationAbout, col(AnnotationAbout.annotation_id) == col(Annotation.id))
+        .where(
+            col(AnnotationAbout.person_id) == person_id,
+            visible_to(actor),
+            col(Annotation.deleted_at).is_(None),
+        )
     )
-    return _page(session, stmt, _AboutPerson(person_id), cursor, limit)
-
-
-def _about_person(person_id: Any) -> Any:
-    """Annotations on a person, on claims about them and on their roles (`person_id` is a
-    value or a bind parameter)."""
-    return or_(
-        and_(
-            col(Annotation.target_type) == TargetType.person.value,
-            col(Annotation.target_id) == person_id,
-        ),
-        and_(
-            col(Annotation.target_type) == TargetType.claim.value,
-            col(Annotation.target_id).in_(
-                select(col(ClaimSubject.claim_id)).where(col(ClaimSubject.person_id) == person_id)
-            ),
-        ),
-        and_(
-            col(Annotation.target_type) == TargetType.role.value,
-            col(Annotation.target_id).in_(
-                select(col(Role.id)).where(col(Role.person_id) == person_id)
-            ),
-        ),
+    pager = paginate(
+        session, stmt, ABOUT_PERSON, cursor=cursor, limit=limit, filters=_AboutPerson(person_id)
     )
+    rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
+    return assemble(session, rows), next_cursor
 
 
 def _page(
@@ -310,15 +300,15 @@ def annotation_count(session: Session, target_type: TargetType, target_id: str) 
     return annotation_counts(session, target_type, [target_id]).get(target_id, 0)
 
 
-# Built once: constructing this SELECT costs more than running it (see catalog/loaders.py).
-_PERSON_COUNT = (
-    select(func.count()).select_from(Annotation).where(_PUBLIC, _about_person(bindparam("id")))
+_PERSON_COUNT = select(col(AnnotationTally.n)).where(
+    col(AnnotationTally.person_id) == bindparam("id")
 )
 
 
 def person_annotation_count(session: Session, person_id: str) -> int:
-    """What GET /v1/persons/{id}/annotations lists for an anonymous reader."""
-    return int(session.execute(_PERSON_COUNT, {"id": person_id}).scalar_one())
+    """What GET /v1/persons/{id}/annotations lists for an anonymous reader (kept by the
+    annotation writes: app/services/annotations/about.py)."""
+    return int(session.execute(_PERSON_COUNT, {"id": person_id}).scalar_one_or_none() or 0)
 
 
 _COUNTS_BY_TARGET: dict[TargetType, AnySelect] = {

@@ -24,6 +24,7 @@ from app.models.annotation import (
 from app.models.change import ChangeEntity, ChangeOp
 from app.models.common import Rights, utcnow
 from app.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.annotations.about import is_public, link, republish
 from app.services.annotations.reads import TARGET_MODELS, assemble, can_see, get_annotation
 from app.services.curation.transaction import (
     Precondition,
@@ -141,6 +142,7 @@ def create_annotation(session: Session, actor: Actor, data: AnnotationCreate) ->
     )
     session.add(row)
     session.add_all(AnnotationTag(annotation_id=annotation_id, tag=t) for t in tags)
+    link(session, row)
     _record(session, actor, row, ChangeOp.create)
     session.commit()
     return get_annotation(session, annotation_id, actor)
@@ -277,8 +279,10 @@ def delete_annotation(
 ) -> AnnotationPublic:
     """Soft delete: the annotation becomes a tombstone; its versions and replies stay."""
     row = _editable(session, annotation_id, actor, if_match)
+    was_public = is_public(row)
     bump(row)
     row.deleted_at = row.updated_at
+    republish(session, row, was_public=was_public)
     for old in session.scalars(
         select(AnnotationTag).where(col(AnnotationTag.annotation_id) == row.id)
     ):
@@ -327,8 +331,10 @@ def set_hidden(
     if row.hidden == hidden:
         state = "hidden" if hidden else "visible"
         raise Conflict(f"The annotation {annotation_id!r} is already {state}.")
+    was_public = is_public(row)
     row.hidden = hidden
     row.hidden_reason = reason if hidden else None
+    republish(session, row, was_public=was_public)
     bump(row)
     _record(session, actor, row, ChangeOp.hide if hidden else ChangeOp.unhide)
     session.commit()

@@ -19,10 +19,12 @@ from sqlmodel import Session, col
 
 from app.auth import Actor
 from app.models import Claim, ClaimSubject, Organization, Person, Source
+from app.models.annotation import TargetType
 from app.models.change import ChangeEntity, ChangeOp
 from app.models.claim import ClaimCreate, ClaimPublic, ClaimUpdate, EntityRefIn
 from app.models.common import EntityType, utcnow
 from app.problems import ValidationFailed
+from app.services.annotations.about import retarget
 from app.services.catalog.claims import get_claim
 from app.services.curation.denormalised import move_keyset, retally, subject_rows, tally_of
 from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
@@ -137,6 +139,10 @@ def _current_subjects(session: Session, claim_id: str) -> list[tuple[EntityType,
     ]
 
 
+def _persons(subjects: list[tuple[EntityType, str]]) -> list[str]:
+    return [entity_id for kind, entity_id in subjects if kind is EntityType.person]
+
+
 def create_claim(session: Session, actor: Actor, data: ClaimCreate) -> ClaimPublic:
     claim = insert_claim(session, actor, data)
     reindex(session, [("claim", claim.id)])
@@ -234,34 +240,48 @@ def apply_claim_update(
         values |= {"source_id": source_id, **_reanchor(session, row, patch, source_id, label)}
     _check_hedge(values.get("hedge", row.hedge), values.get("quote", row.quote))
     values = {name: v for name, v in values.items() if v != getattr(row, name)}
+    current = _current_subjects(session, row.id)
     new_subjects = [(s.type, s.id) for s in subjects] if subjects is not None else None
-    if new_subjects == _current_subjects(session, row.id):
+    if new_subjects == current:
         new_subjects = None
     if not values and new_subjects is None:
         return False
-    old_subjects = [entity_id for _, entity_id in _current_subjects(session, row.id)]
     old_kind, old_keyset = row.kind, (row.source_id, row.quote_start)
     for name, value in values.items():
         setattr(row, name, value)
-    if subjects is not None and new_subjects is not None:
-        session.execute(delete(ClaimSubject).where(col(ClaimSubject.claim_id) == row.id))
-        session.flush()
-        session.add_all(subject_rows(row, subjects))
-    elif (row.source_id, row.quote_start) != old_keyset:
-        move_keyset(session, row)
-    now_subjects = (
-        old_subjects if new_subjects is None else [entity_id for _, entity_id in new_subjects]
-    )
-    if now_subjects != old_subjects or row.kind != old_kind:
-        delta = tally_of(old_subjects, old_kind, -1)
-        delta.update(tally_of(now_subjects, row.kind, +1))
-        retally(session, delta)
+    _follow(session, row, current, new_subjects, old_kind, old_keyset)
     bump(row)
     record_change(
         session, actor, ChangeEntity.claim, row.id, ChangeOp.update, row.version, origin=origin
     )
     flush_or_conflict(session)
     return True
+
+
+def _follow(
+    session: Session,
+    row: Claim,
+    current: list[tuple[EntityType, str]],
+    new_subjects: list[tuple[EntityType, str]] | None,
+    old_kind: str,
+    old_keyset: tuple[str, int],
+) -> None:
+    """Bring an edited claim's subject rows, their copies, the tallies and the annotations'
+    persons in line with the claim (`new_subjects`: None if the subjects stay)."""
+    if new_subjects is not None:
+        session.execute(delete(ClaimSubject).where(col(ClaimSubject.claim_id) == row.id))
+        session.flush()
+        refs = [EntityRefIn(type=kind, id=entity_id) for kind, entity_id in new_subjects]
+        session.add_all(subject_rows(row, refs))
+        retarget(session, TargetType.claim, row.id, _persons(current), _persons(new_subjects))
+    elif (row.source_id, row.quote_start) != old_keyset:
+        move_keyset(session, row)
+    before = [entity_id for _, entity_id in current]
+    after = before if new_subjects is None else [entity_id for _, entity_id in new_subjects]
+    if after != before or row.kind != old_kind:
+        delta = tally_of(before, old_kind, -1)
+        delta.update(tally_of(after, row.kind, +1))
+        retally(session, delta)
 
 
 def _reanchor(

@@ -14,10 +14,12 @@ from sqlmodel import Session
 
 from app.auth import Actor
 from app.models import Claim, Organization, Person, Role
+from app.models.annotation import TargetType
 from app.models.change import ChangeEntity, ChangeOp
 from app.models.common import utcnow
 from app.models.role import RoleCreate, RolePublic, RoleUpdate
 from app.problems import ValidationFailed
+from app.services.annotations.about import retarget
 from app.services.catalog.roles import get_role
 from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
 from app.services.curation.transaction import (
@@ -122,8 +124,10 @@ def apply_role_update(
     if not changed:
         return False
     _check(session, values, changed)
+    before = row.person_id
     for name in changed:
         setattr(row, name, values[name])
+    retarget(session, TargetType.role, row.id, [before], [row.person_id])
     bump(row)
     record_change(
         session, actor, ChangeEntity.role, row.id, ChangeOp.update, row.version, origin=origin

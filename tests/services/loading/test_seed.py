@@ -60,6 +60,8 @@ ROW_COUNTS = {
     "instance_secret": 1,
     # Claims per subject and kind: 61 subject rows over 31 (subject, kind) pairs.
     "claim_tally": 31,
+    "annotation_about": 0,
+    "annotation_tally": 0,
 }
 TABLES = sorted(ROW_COUNTS)
 # What a migrated database holds before anything is seeded.
