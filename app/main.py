@@ -86,6 +86,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         if engine is None:
             app.state.db = Db(make_engine(settings.database_url, settings), settings)
         yield
+        await app.state.db.probe.close()
         if engine is None:
             app.state.db.engine.dispose()
 

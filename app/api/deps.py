@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.api.cache import Entry, RepresentationCache, latest_seq
+from app.api.cache import Entry, RepresentationCache, SeqProbe
 from app.api.http import conditional_response, etag_of, representation
 from app.auth import caller_of
 from app.config import Settings
@@ -72,6 +72,7 @@ class Db:
         self.cursor_cache: dict[str, bytes] = {}
         # Anonymous readers' bodies, checked against the change log's sequence on every read.
         self.cache = RepresentationCache(settings.cache_max_bytes)
+        self.probe = SeqProbe(engine)
         if settings.cursor_secret:
             self.cursor_cache["key"] = settings.cursor_secret.encode()
 
@@ -127,25 +128,22 @@ class RequestDb:
         scope = self.request.scope
         return scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
 
-    def _cached(
+    async def _cached(
         self, make: Callable[[Session], tuple[bytes, str | None]]
-    ) -> Callable[[Session], tuple[bytes, str | None]]:
-        """`make`, unless the cache holds its body as of the change log's latest sequence."""
+    ) -> tuple[bytes, str | None]:
+        """`make`'s body and extra, from the cache when it holds them as of the change log's
+        latest sequence (read first: the body made next is at least that new)."""
         key = self._cache_key()
         if key is None:
-            return make
+            return await self.run(make)
         cache = self.db.cache
-
-        def work(session: Session) -> tuple[bytes, str | None]:
-            seq = latest_seq(session)  # first: the body made next is at least this new
-            hit = cache.get(key, seq)
-            if hit is not None:
-                return hit.body, hit.extra
-            body, extra = make(session)
-            cache.put(key, Entry(seq, body, extra))
-            return body, extra
-
-        return work
+        seq = await self.db.probe.latest()
+        hit = cache.get(key, seq)
+        if hit is not None:
+            return hit.body, hit.extra
+        body, extra = await self.run(make)
+        cache.put(key, Entry(seq, body, extra))
+        return body, extra
 
     async def one(self, fn: Callable[[Session], BaseModel]) -> Response:
         """A single resource, tagged with a strong ETag (304 on a matching If-None-Match)."""
@@ -154,7 +152,7 @@ class RequestDb:
             body = representation(fn(session))
             return body, etag_of(body)
 
-        body, etag = await self.run(self._cached(make))
+        body, etag = await self._cached(make)
         return conditional_response(self.request, body, etag)
 
     async def write(self, fn: Callable[[Session], R]) -> R:
@@ -190,7 +188,7 @@ class RequestDb:
             body: Any = {"items": items, "next_cursor": next_cursor}
             return pydantic_core.to_json(body), next_cursor
 
-        body, next_cursor = await self.run(self._cached(make))
+        body, next_cursor = await self._cached(make)
         response = Response(content=body, media_type="application/json")
         set_link_header(self.request, response, next_cursor)
         return response
