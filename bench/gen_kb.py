@@ -55,10 +55,12 @@ import iuliia
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.services.annotations.about import REBUILD_SQL as ABOUT_SQL  # noqa: E402
 from app.services.curation.denormalised import TALLY_SQL  # noqa: E402
 from app.services.search import terms  # noqa: E402
 from app.services.search.index import variants_of  # noqa: E402
 from app.services.search.terms import name_key  # noqa: E402
+from bench.gen_activity import Curated, detect_mentions, generate_activity  # noqa: E402
 
 PROVENANCE = "generated: bench/gen_kb.py"
 # Every row carries the same timestamps: the content, not the clock, is what is generated.
@@ -913,6 +915,14 @@ class PostgresWriter(Writer):
         "claim_subject",
         "claim_tally",
         "search_doc",
+        "api_key",
+        "annotation",
+        "annotation_tag",
+        "annotation_version",
+        "annotation_flag",
+        "annotation_about",
+        "annotation_tally",
+        "change",
     )
 
     def __init__(self, conninfo: str) -> None:
@@ -1120,6 +1130,8 @@ def generate(
     sources: int | None = None,
     organizations: int = 500,
     seed: int = 1,
+    annotations: int | None = None,
+    mentions_every: int = 50,
 ) -> dict[str, Any]:
     """Migrate, seed and fill `url`; return counts and timings."""
     started = time.perf_counter()
@@ -1211,6 +1223,11 @@ def generate(
                 )
             )
     put("role", ROLE_COLS, role_rows)
+    curated = Curated(
+        persons=[p.id for p in gen.persons],
+        organizations=[o.id for o in gen.orgs],
+        roles=[r[0] for r in role_rows],
+    )
     _log(
         f"persons and organisations: {len(person_rows) + len(org_rows)} entities, "
         f"{len(variant_rows)} name variants, {len(role_rows)} roles "
@@ -1240,6 +1257,7 @@ def generate(
         n = base + (1 if s < extra else 0)
         lang = "en" if rng.random() < 0.6 else "ru"
         source_id = f"gen-{s + 1:06d}"
+        curated.sources.append(source_id)
         parts: list[str] = []
         sentence_rows = []
         source_keys: list[str] = []
@@ -1292,6 +1310,7 @@ def generate(
         for start, quote, qkeys, statement, skeys, tpl, person, org in sentence_rows:
             end = start + len(quote)
             cid = claim_id(claim_no, seed)
+            curated.claims.append(cid)
             claim_terms = " ".join(qkeys + skeys)
             if claim_no % VERIFY_EVERY == 0 or claim_no < 200:
                 expected = terms.index_text(quote, statement)
@@ -1341,11 +1360,30 @@ def generate(
     _log(f"sources and claims written in {load_s:.1f} s ({verified} claims' terms verified)")
 
     t = time.perf_counter()
-    # The claim tallies, as the claim writes would have kept them (the seed's included).
+    # What analysts add: keys, annotations and their versions, and the change log of it all.
+    activity = generate_activity(
+        writer,
+        put,
+        curated,
+        annotations=claims // 5 if annotations is None else annotations,
+        seed=seed,
+        start=CREATED + dt.timedelta(days=1),
+    )
+    _log(f"activity: {json.dumps(activity)} in {time.perf_counter() - t:.1f} s")
+    # The tallies and links the writes would have kept (the seed's included).
     writer.conn.execute("DELETE FROM claim_tally")
     writer.conn.execute(TALLY_SQL)
+    for statement in ABOUT_SQL:
+        writer.conn.execute(statement)
+    t = time.perf_counter()
     writer.finish(_log)
     index_s = time.perf_counter() - t
+    t = time.perf_counter()
+    counts["mention"] = detect_mentions(url, curated.sources, mentions_every)
+    _log(
+        f"mentions: {counts['mention']} in every {mentions_every}th source "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
     size = writer.size_bytes()
     total = time.perf_counter() - started
     _log(
@@ -1378,6 +1416,15 @@ def main() -> int:
     )
     parser.add_argument("--organizations", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--annotations", type=int, default=None, help="default: claims / 5 (200,000 at 1M)"
+    )
+    parser.add_argument(
+        "--mentions-every",
+        type=int,
+        default=50,
+        help="detect mentions in every n-th source (the app's detection, ~0.1 s a source)",
+    )
     parser.add_argument("--stats-json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.persons < 2 or args.claims < 1:
@@ -1389,6 +1436,8 @@ def main() -> int:
         sources=args.sources,
         organizations=args.organizations,
         seed=args.seed,
+        annotations=args.annotations,
+        mentions_every=args.mentions_every,
     )
     if args.stats_json:
         args.stats_json.write_text(json.dumps(stats, indent=2) + "\n")
