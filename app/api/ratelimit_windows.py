@@ -25,8 +25,6 @@ import time
 from collections.abc import Sequence
 from typing import Protocol, cast
 
-import coredis
-from coredis.retry import ConstantRetryPolicy
 from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -126,6 +124,10 @@ class RedisWindows:
     """Counters shared by every process using the same Redis and key prefix."""
 
     def __init__(self, url: str, prefix: str) -> None:
+        # Imported here: the Redis client costs ~0.2 s of start-up, for processes that use it.
+        import coredis
+        from coredis.retry import ConstantRetryPolicy
+
         self.prefix = prefix
         self.client = coredis.Redis.from_url(
             url,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from app.models import Claim, ClaimSubject, Mention
@@ -96,55 +96,58 @@ def list_entity_mentions(
 
 
 def _claims(session: Session, rows: list[Mention]) -> dict[int, list[str]]:
-    """Per mention id, the claims that cover it and concern its entity."""
+    """Per mention id, the claims that cover it and concern its entity: two statements for a
+    page, however many sources its mentions are in."""
     if not rows:
         return {}
     by_source: dict[str, list[Mention]] = defaultdict(list)
     for m in rows:
         by_source[m.source_id].append(m)
-    out: dict[int, list[str]] = defaultdict(list)
-    for source_id, mentions in by_source.items():
-        lo = min(m.start for m in mentions)
-        hi = max(m.end for m in mentions)
-        claims = session.execute(
-            select(
-                col(Claim.id),
-                col(Claim.quote_start),
-                col(Claim.quote_end),
-                col(Claim.attributed_to_person_id),
-                col(Claim.attributed_to_organization_id),
-            ).where(
-                col(Claim.source_id) == source_id,
-                col(Claim.quote_start) <= hi,
-                col(Claim.quote_end) >= lo,
-            )
-        ).all()
-        if not claims:
-            continue
-        concerned: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for claim_id, _, _, by_person, by_org in claims:
-            if by_person:
-                concerned[claim_id].add(("person", by_person))
-            if by_org:
-                concerned[claim_id].add(("organization", by_org))
-        for claim_id, person_id, org_id in session.execute(
-            select(
-                col(ClaimSubject.claim_id),
-                col(ClaimSubject.person_id),
-                col(ClaimSubject.organization_id),
-            ).where(col(ClaimSubject.claim_id).in_([c[0] for c in claims]))
-        ):
-            concerned[claim_id].add(
-                ("person", person_id) if person_id else ("organization", org_id)
-            )
-        for m in mentions:
-            entity = ("person", m.person_id) if m.person_id else ("organization", m.organization_id)
-            assert m.id is not None
-            out[m.id] = sorted(
-                claim_id
-                for claim_id, start, end, _, _ in claims
-                if start <= m.start and m.end <= end and entity in concerned[claim_id]
-            )
+    spans = [
+        and_(
+            col(Claim.source_id) == source_id,
+            col(Claim.quote_start) <= max(m.end for m in mentions),
+            col(Claim.quote_end) >= min(m.start for m in mentions),
+        )
+        for source_id, mentions in by_source.items()
+    ]
+    claims = session.execute(
+        select(
+            col(Claim.id),
+            col(Claim.source_id),
+            col(Claim.quote_start),
+            col(Claim.quote_end),
+            col(Claim.attributed_to_person_id),
+            col(Claim.attributed_to_organization_id),
+        ).where(or_(*spans))
+    ).all()
+    if not claims:
+        return {}
+    concerned: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    in_source: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for claim_id, source_id, start, end, by_person, by_org in claims:
+        in_source[source_id].append((claim_id, start, end))
+        if by_person:
+            concerned[claim_id].add(("person", by_person))
+        if by_org:
+            concerned[claim_id].add(("organization", by_org))
+    for claim_id, person_id, org_id in session.execute(
+        select(
+            col(ClaimSubject.claim_id),
+            col(ClaimSubject.person_id),
+            col(ClaimSubject.organization_id),
+        ).where(col(ClaimSubject.claim_id).in_([c[0] for c in claims]))
+    ):
+        concerned[claim_id].add(("person", person_id) if person_id else ("organization", org_id))
+    out: dict[int, list[str]] = {}
+    for m in rows:
+        entity = ("person", m.person_id) if m.person_id else ("organization", m.organization_id)
+        assert m.id is not None
+        out[m.id] = sorted(
+            claim_id
+            for claim_id, start, end in in_source[m.source_id]
+            if start <= m.start and m.end <= end and entity in concerned[claim_id]
+        )
     return out
 
 
