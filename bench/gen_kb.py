@@ -39,6 +39,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import importlib
+import importlib.util
 import json
 import random
 import re
@@ -54,9 +56,22 @@ import iuliia
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
+
+from gen_annotations import (  # noqa: E402
+    ANNOTATION_COLS,
+    CHANGE_COLS,
+    KEY_COLS,
+    TAG_COLS,
+    VERSION_COLS,
+    AnnotationPlan,
+)
+from gen_mentions import Detector, WordSpan, as_rows, piece_words  # noqa: E402
 
 from app.services.search import terms  # noqa: E402
+from app.services.search.detection import detect  # noqa: E402
 from app.services.search.index import variants_of  # noqa: E402
+from app.services.search.lexicon import Lexicon  # noqa: E402
 from app.services.search.terms import name_key  # noqa: E402
 
 PROVENANCE = "generated: bench/gen_kb.py"
@@ -66,7 +81,12 @@ SENTENCES_PER_SOURCE = 50
 SENTENCES_PER_PARAGRAPH = 5
 FLUSH_SOURCES = 200  # sources (with their claims) buffered per database round
 VERIFY_EVERY = 997  # every n-th claim's terms are checked against terms.index_text
+MENTION_VERIFY_EVERY = 200  # every n-th source's mentions are checked against detection.detect
+ANNOTATION_SHARE = 0.2  # default annotations per claim
+# The change log of the import: the CLI writes about this many records a second.
+CLI_WRITES_PER_SECOND = 1_000
 ZIPF_EXPONENT = 0.8
+ANNOTATION_SKEW = 1.25  # annotation weight of a person: quoting weight ** this (1 / rank)
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary
@@ -659,18 +679,37 @@ def build_templates() -> list[Template]:
     ]
 
 
-def render(pieces: list[tuple[str, str | None]], slots: dict[str, str]) -> tuple[str, list[str]]:
+def render(
+    pieces: list[tuple[str, str | None]],
+    slots: dict[str, str],
+    spans: list[WordSpan] | None = None,
+) -> tuple[str, list[str]]:
+    """The text and keys of a sentence; its words' spans appended to `spans` if given."""
     text: list[str] = []
     keys: list[str] = []
+    at = 0
     for literal, name in pieces:
-        if literal:
-            text.append(literal)
-            keys += piece_keys(literal)
-        if name is not None:
-            value = slots[name]
-            text.append(value)
-            keys += piece_keys(value)
+        for piece in (literal, None if name is None else slots[name]):
+            if not piece:
+                continue
+            text.append(piece)
+            keys += piece_keys(piece)
+            if spans is not None:
+                spans += [(at + s, at + e, w) for s, e, w in piece_words(piece)]
+            at += len(piece)
     return "".join(text), keys
+
+
+@dataclass
+class Sentence:
+    quote: str
+    keys: list[str]
+    words: list[WordSpan]  # terms.words(quote) as (start, end, surface)
+    statement: str
+    statement_keys: list[str]
+    tpl: Template
+    person: PersonGen
+    org: OrgGen
 
 
 class Generator:
@@ -689,6 +728,7 @@ class Generator:
         ranks = list(range(1, persons + 1))
         rng.shuffle(ranks)
         weights = [1.0 / r**ZIPF_EXPONENT for r in ranks]
+        self.person_weights = weights
         self.person_cum: list[float] = []
         total = 0.0
         for w in weights:
@@ -723,9 +763,7 @@ class Generator:
         )
         return p.ru[kind]
 
-    def sentence(
-        self, lang: str
-    ) -> tuple[str, list[str], str, list[str], Template, PersonGen, OrgGen]:
+    def sentence(self, lang: str) -> Sentence:
         rng = self.rng
         tpl = rng.choice(self.templates)
         person = self.pick_person()
@@ -774,8 +812,12 @@ class Generator:
                 "YEAR": year,
             }
             pieces = tpl.ru_f if person.female else tpl.ru_m
-        quote, quote_keys = render(pieces, slots)
-        quote = quote[0].upper() + quote[1:]
+        spans: list[WordSpan] = []
+        quote, quote_keys = render(pieces, slots, spans)
+        if not quote[0].isupper():
+            quote = quote[0].upper() + quote[1:]
+            if spans and spans[0][0] == 0:
+                spans[0] = (0, spans[0][1], quote[: spans[0][1]])
         statement, statement_keys = render(
             tpl.statement,
             {
@@ -791,7 +833,7 @@ class Generator:
             },
         )
         statement = statement[0].upper() + statement[1:]
-        return quote, quote_keys, statement, statement_keys, tpl, person, org
+        return Sentence(quote, quote_keys, spans, statement, statement_keys, tpl, person, org)
 
 
 # --------------------------------------------------------------------------------------------
@@ -813,6 +855,17 @@ class Writer:
         raise NotImplementedError
 
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a statement, inside the load's transaction."""
+        raise NotImplementedError
+
+    def execute(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        """Commit the rows, before derived data is rebuilt from them (`finish` follows)."""
         raise NotImplementedError
 
     def finish(self, log: Callable[[str], None]) -> None:
@@ -879,9 +932,17 @@ class SqliteWriter(Writer):
         marks = ", ".join("?" for _ in columns)
         self.conn.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute(sql))
+
+    def execute(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
     def finish(self, log: Callable[[str], None]) -> None:
         c = self.conn
-        c.execute("COMMIT")
         for fts in self.fts_tables:
             started = time.perf_counter()
             c.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
@@ -911,6 +972,12 @@ class PostgresWriter(Writer):
         "claim",
         "claim_subject",
         "search_doc",
+        "mention",
+        "api_key",
+        "annotation",
+        "annotation_tag",
+        "annotation_version",
+        "change",
     )
 
     def __init__(self, conninfo: str) -> None:
@@ -918,6 +985,7 @@ class PostgresWriter(Writer):
 
         self.conn = psycopg.connect(conninfo)
         self.indexes: list[tuple[str, str]] = []
+        self.size = 0
 
     def ts(self, value: dt.datetime) -> Any:
         return value
@@ -956,9 +1024,34 @@ class PostgresWriter(Writer):
             for row in rows:
                 copy.write_row(row)
 
-    def finish(self, log: Callable[[str], None]) -> None:
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute(sql))  # type: ignore[arg-type]
+
+    def execute(self, sql: str) -> None:
+        self.conn.execute(sql)  # type: ignore[arg-type]
+
+    def commit(self) -> None:
         c = self.conn
         c.execute("SET session_replication_role = DEFAULT")
+        # Rows written with explicit ids (change.seq) leave their sequence behind; move every
+        # sequence of a loaded table past its column's highest value, so the app's next
+        # insert does not collide.
+        for table, column, sequence in c.execute(
+            "SELECT c.table_name, c.column_name, "
+            "pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) "
+            "FROM information_schema.columns c WHERE c.table_schema = 'public' "
+            "AND c.table_name = ANY(%s)",
+            [list(self.TABLES)],
+        ).fetchall():
+            if sequence:
+                c.execute(
+                    f'SELECT setval(%s, GREATEST((SELECT max("{column}") FROM "{table}"), 1))',
+                    [sequence],
+                )
+        c.commit()
+
+    def finish(self, log: Callable[[str], None]) -> None:
+        c = self.conn
         c.execute("SET maintenance_work_mem = '1GB'")
         for name, definition in self.indexes:
             started = time.perf_counter()
@@ -970,10 +1063,12 @@ class PostgresWriter(Writer):
         for table in self.TABLES:
             c.execute(f'VACUUM (ANALYZE) "{table}"')
         log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
+        row = c.execute("SELECT pg_database_size(current_database())").fetchone()
+        self.size = int(row[0]) if row else 0
+        c.close()
 
     def size_bytes(self) -> int:
-        row = self.conn.execute("SELECT pg_database_size(current_database())").fetchone()
-        return int(row[0]) if row else 0
+        return self.size
 
 
 # --------------------------------------------------------------------------------------------
@@ -1055,6 +1150,74 @@ ROLE_COLS = (
 )
 
 
+MENTION_COLS = (
+    "source_id",
+    "person_id",
+    "organization_id",
+    "start",
+    "end",
+    "text",
+    "basis",
+    "matched_name",
+)
+
+
+def mention_row(source_id: str, f: tuple[str, str, int, int, str, str, str]) -> tuple[Any, ...]:
+    """A mention as detection.store writes it."""
+    entity_type, entity_id, start, end, text, basis, matched = f
+    person = entity_id if entity_type == "person" else None
+    org = entity_id if entity_type == "organization" else None
+    return (source_id, person, org, start, end, text[:300], basis, matched[:300])
+
+
+def _cumulate(weights: Sequence[float]) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+def _redetect_seed_sources(
+    writer: Writer, lexicon: Lexicon, put: Callable[[str, Sequence[str], Any], None]
+) -> None:
+    """The seed's sources as the app would leave them once the generated persons and
+    organisations exist: creating a name refreshes the mentions of every source that has one
+    of its words, so their mentions are those detection finds with the whole lexicon."""
+    seeded = writer.query("SELECT id, text FROM source WHERE id NOT LIKE 'gen-%' ORDER BY id")
+    for source_id, _ in seeded:
+        writer.execute(f"DELETE FROM mention WHERE source_id = '{source_id}'")
+    put(
+        "mention",
+        MENTION_COLS,
+        [mention_row(i, f) for i, text in seeded for f in as_rows(detect(text, lexicon))],
+    )
+
+
+def _rebuild_denormalised(url: str, log: Callable[[str], None]) -> None:
+    """Fill the main branch's denormalised columns and tallies from the base rows, where that
+    module exists (app.services.catalog.denormalised.rebuild(connection))."""
+    name = "app.services.catalog.denormalised"
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None:
+        log("  no app.services.catalog.denormalised: nothing to rebuild")
+        return
+    from app.db import make_engine
+
+    module = importlib.import_module(name)
+    started = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            module.rebuild(connection)
+    finally:
+        engine.dispose()
+    log(f"  denormalised.rebuild in {time.perf_counter() - started:.1f} s")
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -1109,10 +1272,12 @@ def generate(
     sources: int | None = None,
     organizations: int = 500,
     seed: int = 1,
+    annotations: int | None = None,
 ) -> dict[str, Any]:
     """Migrate, seed and fill `url`; return counts and timings."""
     started = time.perf_counter()
     sources = sources or max(1, claims // SENTENCES_PER_SOURCE)
+    annotations = round(claims * ANNOTATION_SHARE) if annotations is None else annotations
     migrate_and_seed(url)
     _log(f"migrated and seeded in {time.perf_counter() - started:.1f} s")
 
@@ -1122,6 +1287,8 @@ def generate(
         f"vocabulary: {len(gen.persons)} persons, {len(gen.orgs)} organisations, "
         f"{len(gen.towns)} towns, {len(gen.villages)} villages in {time.perf_counter() - t:.1f} s"
     )
+    # Persons carry a birth date where the schema has the column (about 70% of them).
+    with_birth = "birth_date" in table_columns(url, "person")
     writer = _open_writer(url)
     writer.start()
     now = writer.ts(CREATED)
@@ -1131,6 +1298,26 @@ def generate(
         writer.insert(table, columns, rows)
         counts[table] = counts.get(table, 0) + len(rows)
 
+    # The change log continues after the seed's rows; the import's rows are logged as the CLI
+    # would log them, from CREATED on at CLI_WRITES_PER_SECOND.
+    seq = int(writer.query("SELECT coalesce(max(seq), 0) FROM change")[0][0])
+    cli_writes = 0
+    change_rows: list[tuple[Any, ...]] = []
+
+    def logged(entity_type: str, ids: Iterable[str]) -> None:
+        nonlocal seq, cli_writes
+        for entity_id in ids:
+            seq += 1
+            at = CREATED + dt.timedelta(seconds=cli_writes // CLI_WRITES_PER_SECOND)
+            cli_writes += 1
+            change_rows.append(
+                (seq, writer.ts(at), None, "cli", entity_type, entity_id, "create", 1)
+            )
+
+    def flush_changes() -> None:
+        put("change", CHANGE_COLS, change_rows)
+        change_rows.clear()
+
     # Persons and organisations, their names and their search rows.
     t = time.perf_counter()
     person_rows: list[tuple[Any, ...]] = []
@@ -1138,8 +1325,6 @@ def generate(
     variant_rows: list[tuple[Any, ...]] = []
     doc_rows: list[tuple[Any, ...]] = []
     variant_fields: tuple[str, ...] = ()
-    # Persons carry a birth date where the schema has the column (about 70% of them).
-    with_birth = "birth_date" in table_columns(url, "person")
     person_cols = PERSON_COLS + (("birth_date",) if with_birth else ())
     for p in gen.persons:
         row: tuple[Any, ...] = (p.id, p.display, p.description, now, now, 1)
@@ -1200,6 +1385,24 @@ def generate(
                 )
             )
     put("role", ROLE_COLS, role_rows)
+    logged("person", (p.id for p in gen.persons))
+    logged("organization", (o.id for o in gen.orgs))
+    logged("role", (r[0] for r in role_rows))
+    flush_changes()
+    # The names detection knows, read back as the app reads them (seed and generated).
+    lexicon = Lexicon()
+    for person_id, organization_id, variant in writer.query(
+        "SELECT person_id, organization_id, variant FROM name_variant ORDER BY id"
+    ):
+        if person_id is not None:
+            lexicon.add_person(person_id, variant)
+        else:
+            lexicon.add_organization(organization_id, variant)
+    detector = Detector(lexicon)
+    plan = AnnotationPlan(seed, annotations)
+    source_wanted = plan.want_source(sources)
+    person_index = {p.id: i for i, p in enumerate(gen.persons)}
+    claims_of: list[list[int]] = [[] for _ in gen.persons]
     _log(
         f"persons and organisations: {len(person_rows) + len(org_rows)} entities, "
         f"{len(variant_rows)} name variants, {len(role_rows)} roles "
@@ -1213,14 +1416,23 @@ def generate(
     extra = claims % sources
     claim_no = 0
     verified = 0
+    mentions_verified = 0
     reported = 0
-    batch: dict[str, list[Sequence[Any]]] = {"source": [], "claim": [], "sub": [], "doc": []}
+    batch: dict[str, list[Sequence[Any]]] = {
+        "source": [],
+        "claim": [],
+        "sub": [],
+        "doc": [],
+        "mention": [],
+    }
 
     def flush() -> None:
         put("source", SOURCE_COLS, batch["source"])
         put("claim", CLAIM_COLS, batch["claim"])
         put("claim_subject", SUBJECT_COLS, batch["sub"])
         put("search_doc", DOC_COLS, batch["doc"])
+        put("mention", MENTION_COLS, batch["mention"])
+        flush_changes()
         for rows in batch.values():
             rows.clear()
 
@@ -1232,20 +1444,21 @@ def generate(
         parts: list[str] = []
         sentence_rows = []
         source_keys: list[str] = []
+        source_words: list[WordSpan] = []
         offset = 0
         for k in range(n):
-            quote, qkeys, statement, skeys, tpl, person, org = gen.sentence(lang)
+            sen = gen.sentence(lang)
             if k:
                 sep = "\n\n" if k % SENTENCES_PER_PARAGRAPH == 0 else " "
                 parts.append(sep)
                 offset += len(sep)
-            parts.append(quote)
-            sentence_rows.append((offset, quote, qkeys, statement, skeys, tpl, person, org))
-            offset += len(quote)
-            source_keys += qkeys
+            parts.append(sen.quote)
+            sentence_rows.append((offset, sen))
+            source_words += [(offset + a, offset + b, w) for a, b, w in sen.words]
+            offset += len(sen.quote)
+            source_keys += sen.keys
         text = "".join(parts)
-        first = sentence_rows[0]
-        title_person = first[6]
+        title_person = sentence_rows[0][1].person
         if lang == "en":
             title = f"{title_person.display}: a week of news from {rng.choice(gen.towns).latin}"
         else:
@@ -1278,7 +1491,25 @@ def generate(
             expected = terms.index_text(title, text)
             assert source_terms == expected, f"source terms differ for {source_id}"
         batch["doc"].append(("source", source_id, source_terms))
-        for start, quote, qkeys, statement, skeys, tpl, person, org in sentence_rows:
+        found = detector.detect(text, source_words)
+        if s % MENTION_VERIFY_EVERY == 0 or s < 3:
+            expected_mentions = as_rows(detect(text, lexicon))
+            if found != expected_mentions:
+                raise AssertionError(
+                    f"mentions differ from detection for {source_id}: "
+                    f"only generated {sorted(set(found) - set(expected_mentions))[:5]}, "
+                    f"only detected {sorted(set(expected_mentions) - set(found))[:5]}"
+                )
+            mentions_verified += 1
+        batch["mention"] += [mention_row(source_id, f) for f in found]
+        for _ in range(source_wanted.get(s, 0)):
+            plan.add_source_target(
+                source_id, text, [(a, a + len(sen.quote)) for a, sen in sentence_rows]
+            )
+        logged("source", [source_id])
+        for start, sen in sentence_rows:
+            quote, qkeys, statement, skeys = sen.quote, sen.keys, sen.statement, sen.statement_keys
+            tpl, person, org = sen.tpl, sen.person, sen.org
             end = start + len(quote)
             cid = claim_id(claim_no, seed)
             claim_terms = " ".join(qkeys + skeys)
@@ -1314,6 +1545,9 @@ def generate(
             batch["sub"].append(
                 (cid, 0, None, org.id) if tpl.org_subject else (cid, 0, person.id, None)
             )
+            if not tpl.org_subject:
+                claims_of[person_index[person.id]].append(claim_no - 1)
+            logged("claim", [cid])
             batch["doc"].append(("claim", cid, claim_terms))
         if (s + 1) % FLUSH_SOURCES == 0 or s + 1 == sources:
             flush()
@@ -1324,25 +1558,79 @@ def generate(
                     f"  {s + 1:,}/{sources:,} sources, {claim_no:,}/{claims:,} claims, "
                     f"{claim_no / elapsed:,.0f} claims/s"
                 )
-    load_s = time.perf_counter() - t
-    _log(f"sources and claims written in {load_s:.1f} s ({verified} claims' terms verified)")
+    _log(
+        f"sources and claims written in {time.perf_counter() - t:.1f} s ({verified} claims' "
+        f"terms and {mentions_verified} sources' mentions verified)"
+    )
+    _redetect_seed_sources(writer, lexicon, put)
+
+    # API keys, then the annotations written with them over the following months.
+    t = time.perf_counter()
+    plan.make_keys(lambda i: opaque_id("key_", i, seed, chars=10))
+    keys_at = CREATED + dt.timedelta(seconds=cli_writes // CLI_WRITES_PER_SECOND + 60)
+    put("api_key", KEY_COLS, plan.key_rows(writer.ts(keys_at)))
+    for k in plan.keys:
+        seq += 1
+        change_rows.append((seq, writer.ts(keys_at), None, "cli", "api_key", k.id, "create", 1))
+    flush_changes()
+    # A claim about a person is annotated more often the more that person is quoted: persons
+    # are drawn with their quoting weight ** ANNOTATION_SKEW, then one of their claims.
+    claim_cum = _cumulate(
+        [
+            w**ANNOTATION_SKEW if c else 0.0
+            for c, w in zip(claims_of, gen.person_weights, strict=True)
+        ]
+    )
+    person_ids = [p.id for p in gen.persons]
+
+    def pick_claim(r: random.Random) -> str | None:
+        if not claim_cum or claim_cum[-1] == 0:
+            return None
+        owned = claims_of[r.choices(range(len(claims_of)), cum_weights=claim_cum)[0]]
+        return claim_id(r.choice(owned), seed)
+
+    def pick_person(r: random.Random) -> str:
+        return r.choices(person_ids, cum_weights=gen.person_cum)[0]
+
+    plan.build(pick_claim, pick_person, [o.id for o in gen.orgs], [r[0] for r in role_rows])
+    start = keys_at + dt.timedelta(days=1)
+    tables, events = plan.rows(start, writer.ts)
+    put("annotation", ANNOTATION_COLS, tables["annotation"])
+    put("annotation_tag", TAG_COLS, tables["annotation_tag"])
+    put("annotation_version", VERSION_COLS, tables["annotation_version"])
+    events.sort()
+    for at, key_id, annotation_id, op, version in events:
+        seq += 1
+        when = writer.ts(start + dt.timedelta(seconds=at))
+        change_rows.append((seq, when, key_id, "api", "annotation", annotation_id, op, version))
+    flush_changes()
+    _log(
+        f"{len(plan.keys)} API keys, {len(tables['annotation']):,} annotations, "
+        f"{len(events):,} of their writes in {time.perf_counter() - t:.1f} s"
+    )
+    load_s = time.perf_counter() - started
 
     t = time.perf_counter()
+    writer.commit()
+    totals = {table: int(writer.query(f'SELECT count(*) FROM "{table}"')[0][0]) for table in counts}
+    _rebuild_denormalised(url, _log)
     writer.finish(_log)
     index_s = time.perf_counter() - t
     size = writer.size_bytes()
     total = time.perf_counter() - started
-    _log(
-        f"index build {index_s:.1f} s; total {total:.1f} s; database {size / 2**20:,.0f} MiB; "
-        f"rows: {json.dumps(counts)}"
-    )
+    _log(f"index build {index_s:.1f} s; total {total:.1f} s; database {size / 2**20:,.0f} MiB")
+    _log(f"{'table':<20} {'generated':>12} {'in database':>12}")
+    for table, n in counts.items():
+        _log(f"{table:<20} {n:>12,} {totals[table]:>12,}")
     return {
         "persons": persons,
         "organizations": len(gen.orgs),
         "sources": sources,
         "claims": claims,
         "seed": seed,
+        "annotations": annotations,
         "rows": counts,
+        "rows_in_database": totals,
         "load_seconds": round(load_s, 1),
         "index_seconds": round(index_s, 1),
         "total_seconds": round(total, 1),
@@ -1362,6 +1650,12 @@ def main() -> int:
     )
     parser.add_argument("--organizations", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--annotations",
+        type=int,
+        default=None,
+        help=f"default: {ANNOTATION_SHARE:.0%} of claims",
+    )
     parser.add_argument("--stats-json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.persons < 2 or args.claims < 1:
@@ -1373,6 +1667,7 @@ def main() -> int:
         sources=args.sources,
         organizations=args.organizations,
         seed=args.seed,
+        annotations=args.annotations,
     )
     if args.stats_json:
         args.stats_json.write_text(json.dumps(stats, indent=2) + "\n")
