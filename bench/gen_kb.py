@@ -23,14 +23,31 @@ What it makes, deterministically for a given --seed:
 
 Each person also gets one or two roles (positions or memberships) at generated organisations,
 which /v1/match reads when a query names an organisation; claims that name an organisation
-about a person usually name one of theirs. Not generated: mentions, identifiers, annotations
-and change-log rows (search does not read them).
+about a person usually name one of theirs.
+
+The rest of a whole knowledge base, as the app's own writes would leave it:
+- mentions: what `detection.detect` finds in each source's text (the seed's sources too, with
+  the whole lexicon), computed by bench/gen_mentions.py from the words gen_kb placed; every
+  MENTION_VERIFY_EVERY-th source (and the first three) is checked against `detect` itself and
+  the run stops on a difference;
+- 36 API keys (30 annotate, 6 curate) and --annotations annotations (default 20% of claims)
+  made with them over 300 days (bench/gen_annotations.py): on claims (the more quoted the
+  person, the more annotated), persons, organisations, sources (some with a text selector)
+  and roles; 30% are replies in threads of 2-6; tags from a vocabulary of 200 (Zipf); 15%
+  assessments; 8% edited, 3% hidden by a curator, 2% deleted by their creator, each write with
+  its annotation_version row;
+- the change log: one row per write (the import's creates with origin cli, at 1,000 writes a
+  second from 2026-01-01; the keys; every annotation write with origin api and its key).
+If app.services.catalog.denormalised exists, its rebuild(connection) runs after the load and
+before the indexes are built.
 
 On SQLite the FTS5 triggers are dropped during the load and the FTS tables rebuilt afterwards
 (the triggers are then recreated from the very SQL the migration stored). On PostgreSQL the
 secondary indexes are dropped during the COPY and recreated from their stored definitions,
 foreign keys are not checked during the load (session_replication_role = replica; the data is
-consistent by construction) and the tables are VACUUM ANALYZEd at the end, as autovacuum would.
+consistent by construction), every sequence of a loaded table is set past its column's
+highest value (change.seq is written explicitly) and the tables are VACUUM ANALYZEd at the
+end, as autovacuum would.
 SQLite is left un-ANALYZEd, as the app leaves it.
 """
 
