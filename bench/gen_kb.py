@@ -34,7 +34,7 @@ The rest of a whole knowledge base, as the app's own writes would leave it:
   made with them over 300 days (bench/gen_annotations.py): on claims (the more quoted the
   person, the more annotated), persons, organisations, sources (some with a text selector)
   and roles; 30% are replies in threads of 2-6; tags from a vocabulary of 200 (Zipf); 15%
-  assessments; 8% edited, 3% hidden by a curator, 2% deleted by their creator, each write with
+  assessments; ~6.6% edited, 3% hidden by a curator, 2% deleted by their creator, each write with
   its annotation_version row;
 - the change log: one row per write (the import's creates with origin cli, at 1,000 writes a
   second from 2026-01-01; the keys; every annotation write with origin api and its key).
