@@ -23,14 +23,33 @@ What it makes, deterministically for a given --seed:
 
 Each person also gets one or two roles (positions or memberships) at generated organisations,
 which /v1/match reads when a query names an organisation; claims that name an organisation
-about a person usually name one of theirs. Not generated: mentions, identifiers, annotations
-and change-log rows (search does not read them).
+about a person usually name one of theirs.
+
+The rest of a whole knowledge base, as the app's own writes would leave it:
+- mentions: what `detection.detect` finds in each source's text (the seed's sources too, with
+  the whole lexicon), computed by bench/gen_mentions.py from the words gen_kb placed; every
+  MENTION_VERIFY_EVERY-th source (and the first three) is checked against `detect` itself and
+  the run stops on a difference;
+- 36 API keys (30 annotate, 6 curate) and --annotations annotations (default 20% of claims)
+  made with them over 300 days (bench/gen_annotations.py): on claims (the more quoted the
+  person, the more annotated), persons, organisations, sources (some with a text selector)
+  and roles; 30% are replies in threads of 2-6; tags from a vocabulary of 200 (Zipf); 15%
+  assessments; ~6.6% edited, 3% hidden by a curator, 2% deleted by their creator, each write with
+  its annotation_version row;
+- the change log: one row per write (the import's creates with origin cli, at 1,000 writes a
+  second from 2026-01-01; the keys; every annotation write with origin api and its key).
+The copies the read paths index are written with the rows (claim_subject's subject_id,
+source_id and quote_start) or derived from them after the load, before the indexes are built,
+with the app's own SQL (claim_tally: app/services/curation/denormalised.py; annotation_about
+and annotation_tally: app/services/annotations/about.py).
 
 On SQLite the FTS5 triggers are dropped during the load and the FTS tables rebuilt afterwards
 (the triggers are then recreated from the very SQL the migration stored). On PostgreSQL the
 secondary indexes are dropped during the COPY and recreated from their stored definitions,
 foreign keys are not checked during the load (session_replication_role = replica; the data is
-consistent by construction) and the tables are VACUUM ANALYZEd at the end, as autovacuum would.
+consistent by construction), every sequence of a loaded table is set past its column's
+highest value (change.seq is written explicitly) and the tables are VACUUM ANALYZEd at the
+end, as autovacuum would.
 SQLite is left un-ANALYZEd, as the app leaves it.
 """
 
@@ -54,13 +73,25 @@ import iuliia
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
+
+from gen_annotations import (  # noqa: E402
+    ANNOTATION_COLS,
+    CHANGE_COLS,
+    KEY_COLS,
+    TAG_COLS,
+    VERSION_COLS,
+    AnnotationPlan,
+)
+from gen_mentions import Detector, WordSpan, as_rows, piece_words  # noqa: E402
 
 from app.services.annotations.about import REBUILD_SQL as ABOUT_SQL  # noqa: E402
 from app.services.curation.denormalised import TALLY_SQL  # noqa: E402
 from app.services.search import terms  # noqa: E402
+from app.services.search.detection import detect  # noqa: E402
 from app.services.search.index import variants_of  # noqa: E402
+from app.services.search.lexicon import Lexicon  # noqa: E402
 from app.services.search.terms import name_key  # noqa: E402
-from bench.gen_activity import Curated, detect_mentions, generate_activity  # noqa: E402
 
 PROVENANCE = "generated: bench/gen_kb.py"
 # Every row carries the same timestamps: the content, not the clock, is what is generated.
@@ -69,7 +100,12 @@ SENTENCES_PER_SOURCE = 50
 SENTENCES_PER_PARAGRAPH = 5
 FLUSH_SOURCES = 200  # sources (with their claims) buffered per database round
 VERIFY_EVERY = 997  # every n-th claim's terms are checked against terms.index_text
+MENTION_VERIFY_EVERY = 200  # every n-th source's mentions are checked against detection.detect
+ANNOTATION_SHARE = 0.2  # default annotations per claim
+# The change log of the import: the CLI writes about this many records a second.
+CLI_WRITES_PER_SECOND = 1_000
 ZIPF_EXPONENT = 0.8
+ANNOTATION_SKEW = 1.25  # annotation weight of a person: quoting weight ** this (1 / rank)
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary
@@ -662,18 +698,37 @@ def build_templates() -> list[Template]:
     ]
 
 
-def render(pieces: list[tuple[str, str | None]], slots: dict[str, str]) -> tuple[str, list[str]]:
+def render(
+    pieces: list[tuple[str, str | None]],
+    slots: dict[str, str],
+    spans: list[WordSpan] | None = None,
+) -> tuple[str, list[str]]:
+    """The text and keys of a sentence; its words' spans appended to `spans` if given."""
     text: list[str] = []
     keys: list[str] = []
+    at = 0
     for literal, name in pieces:
-        if literal:
-            text.append(literal)
-            keys += piece_keys(literal)
-        if name is not None:
-            value = slots[name]
-            text.append(value)
-            keys += piece_keys(value)
+        for piece in (literal, None if name is None else slots[name]):
+            if not piece:
+                continue
+            text.append(piece)
+            keys += piece_keys(piece)
+            if spans is not None:
+                spans += [(at + s, at + e, w) for s, e, w in piece_words(piece)]
+            at += len(piece)
     return "".join(text), keys
+
+
+@dataclass
+class Sentence:
+    quote: str
+    keys: list[str]
+    words: list[WordSpan]  # terms.words(quote) as (start, end, surface)
+    statement: str
+    statement_keys: list[str]
+    tpl: Template
+    person: PersonGen
+    org: OrgGen
 
 
 class Generator:
@@ -692,6 +747,7 @@ class Generator:
         ranks = list(range(1, persons + 1))
         rng.shuffle(ranks)
         weights = [1.0 / r**ZIPF_EXPONENT for r in ranks]
+        self.person_weights = weights
         self.person_cum: list[float] = []
         total = 0.0
         for w in weights:
@@ -726,9 +782,7 @@ class Generator:
         )
         return p.ru[kind]
 
-    def sentence(
-        self, lang: str
-    ) -> tuple[str, list[str], str, list[str], Template, PersonGen, OrgGen]:
+    def sentence(self, lang: str) -> Sentence:
         rng = self.rng
         tpl = rng.choice(self.templates)
         person = self.pick_person()
@@ -777,8 +831,12 @@ class Generator:
                 "YEAR": year,
             }
             pieces = tpl.ru_f if person.female else tpl.ru_m
-        quote, quote_keys = render(pieces, slots)
-        quote = quote[0].upper() + quote[1:]
+        spans: list[WordSpan] = []
+        quote, quote_keys = render(pieces, slots, spans)
+        if not quote[0].isupper():
+            quote = quote[0].upper() + quote[1:]
+            if spans and spans[0][0] == 0:
+                spans[0] = (0, spans[0][1], quote[: spans[0][1]])
         statement, statement_keys = render(
             tpl.statement,
             {
@@ -794,7 +852,7 @@ class Generator:
             },
         )
         statement = statement[0].upper() + statement[1:]
-        return quote, quote_keys, statement, statement_keys, tpl, person, org
+        return Sentence(quote, quote_keys, spans, statement, statement_keys, tpl, person, org)
 
 
 # --------------------------------------------------------------------------------------------
@@ -816,6 +874,17 @@ class Writer:
         raise NotImplementedError
 
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a statement, inside the load's transaction."""
+        raise NotImplementedError
+
+    def execute(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        """Commit the rows, before derived data is rebuilt from them (`finish` follows)."""
         raise NotImplementedError
 
     def finish(self, log: Callable[[str], None]) -> None:
@@ -882,9 +951,17 @@ class SqliteWriter(Writer):
         marks = ", ".join("?" for _ in columns)
         self.conn.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute(sql))
+
+    def execute(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
     def finish(self, log: Callable[[str], None]) -> None:
         c = self.conn
-        c.execute("COMMIT")
         for fts in self.fts_tables:
             started = time.perf_counter()
             c.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
@@ -915,11 +992,11 @@ class PostgresWriter(Writer):
         "claim_subject",
         "claim_tally",
         "search_doc",
+        "mention",
         "api_key",
         "annotation",
         "annotation_tag",
         "annotation_version",
-        "annotation_flag",
         "annotation_about",
         "annotation_tally",
         "change",
@@ -930,6 +1007,7 @@ class PostgresWriter(Writer):
 
         self.conn = psycopg.connect(conninfo)
         self.indexes: list[tuple[str, str]] = []
+        self.size = 0
 
     def ts(self, value: dt.datetime) -> Any:
         return value
@@ -968,9 +1046,34 @@ class PostgresWriter(Writer):
             for row in rows:
                 copy.write_row(row)
 
-    def finish(self, log: Callable[[str], None]) -> None:
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute(sql))  # type: ignore[arg-type]
+
+    def execute(self, sql: str) -> None:
+        self.conn.execute(sql)  # type: ignore[arg-type]
+
+    def commit(self) -> None:
         c = self.conn
         c.execute("SET session_replication_role = DEFAULT")
+        # Rows written with explicit ids (change.seq) leave their sequence behind; move every
+        # sequence of a loaded table past its column's highest value, so the app's next
+        # insert does not collide.
+        for table, column, sequence in c.execute(
+            "SELECT c.table_name, c.column_name, "
+            "pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) "
+            "FROM information_schema.columns c WHERE c.table_schema = 'public' "
+            "AND c.table_name = ANY(%s)",
+            [list(self.TABLES)],
+        ).fetchall():
+            if sequence:
+                c.execute(
+                    f'SELECT setval(%s, GREATEST((SELECT max("{column}") FROM "{table}"), 1))',
+                    [sequence],
+                )
+        c.commit()
+
+    def finish(self, log: Callable[[str], None]) -> None:
+        c = self.conn
         c.execute("SET maintenance_work_mem = '1GB'")
         for name, definition in self.indexes:
             started = time.perf_counter()
@@ -982,10 +1085,12 @@ class PostgresWriter(Writer):
         for table in self.TABLES:
             c.execute(f'VACUUM (ANALYZE) "{table}"')
         log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
+        row = c.execute("SELECT pg_database_size(current_database())").fetchone()
+        self.size = int(row[0]) if row else 0
+        c.close()
 
     def size_bytes(self) -> int:
-        row = self.conn.execute("SELECT pg_database_size(current_database())").fetchone()
-        return int(row[0]) if row else 0
+        return self.size
 
 
 # --------------------------------------------------------------------------------------------
@@ -1076,6 +1181,70 @@ ROLE_COLS = (
 )
 
 
+MENTION_COLS = (
+    "source_id",
+    "person_id",
+    "organization_id",
+    "start",
+    "end",
+    "text",
+    "basis",
+    "matched_name",
+)
+
+
+def mention_row(source_id: str, f: tuple[str, str, int, int, str, str, str]) -> tuple[Any, ...]:
+    """A mention as detection.store writes it."""
+    entity_type, entity_id, start, end, text, basis, matched = f
+    person = entity_id if entity_type == "person" else None
+    org = entity_id if entity_type == "organization" else None
+    return (source_id, person, org, start, end, text[:300], basis, matched[:300])
+
+
+def _cumulate(weights: Sequence[float]) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+def _redetect_seed_sources(
+    writer: Writer, lexicon: Lexicon, put: Callable[[str, Sequence[str], Any], None]
+) -> None:
+    """The seed's sources as the app would leave them once the generated persons and
+    organisations exist: creating a name refreshes the mentions of every source that has one
+    of its words, so their mentions are those detection finds with the whole lexicon."""
+    seeded = writer.query("SELECT id, text FROM source WHERE id NOT LIKE 'gen-%' ORDER BY id")
+    for source_id, _ in seeded:
+        writer.execute(f"DELETE FROM mention WHERE source_id = '{source_id}'")
+    put(
+        "mention",
+        MENTION_COLS,
+        [mention_row(i, f) for i, text in seeded for f in as_rows(detect(text, lexicon))],
+    )
+
+
+def _rebuild_denormalised(url: str, log: Callable[[str], None]) -> None:
+    """Derive the tallies and the annotations' persons from the loaded rows, with the very SQL
+    the app keeps for that (the seed's rows included)."""
+    from sqlalchemy import text
+
+    from app.db import make_engine
+
+    started = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM claim_tally"))
+            connection.execute(text(TALLY_SQL))
+            for statement in ABOUT_SQL:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+    log(f"  claim tallies and annotations' persons in {time.perf_counter() - started:.1f} s")
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -1131,11 +1300,11 @@ def generate(
     organizations: int = 500,
     seed: int = 1,
     annotations: int | None = None,
-    mentions_every: int = 50,
 ) -> dict[str, Any]:
     """Migrate, seed and fill `url`; return counts and timings."""
     started = time.perf_counter()
     sources = sources or max(1, claims // SENTENCES_PER_SOURCE)
+    annotations = round(claims * ANNOTATION_SHARE) if annotations is None else annotations
     migrate_and_seed(url)
     _log(f"migrated and seeded in {time.perf_counter() - started:.1f} s")
 
@@ -1145,6 +1314,8 @@ def generate(
         f"vocabulary: {len(gen.persons)} persons, {len(gen.orgs)} organisations, "
         f"{len(gen.towns)} towns, {len(gen.villages)} villages in {time.perf_counter() - t:.1f} s"
     )
+    # Persons carry a birth date where the schema has the column (about 70% of them).
+    with_birth = "birth_date" in table_columns(url, "person")
     writer = _open_writer(url)
     writer.start()
     now = writer.ts(CREATED)
@@ -1154,6 +1325,26 @@ def generate(
         writer.insert(table, columns, rows)
         counts[table] = counts.get(table, 0) + len(rows)
 
+    # The change log continues after the seed's rows; the import's rows are logged as the CLI
+    # would log them, from CREATED on at CLI_WRITES_PER_SECOND.
+    seq = int(writer.query("SELECT coalesce(max(seq), 0) FROM change")[0][0])
+    cli_writes = 0
+    change_rows: list[tuple[Any, ...]] = []
+
+    def logged(entity_type: str, ids: Iterable[str]) -> None:
+        nonlocal seq, cli_writes
+        for entity_id in ids:
+            seq += 1
+            at = CREATED + dt.timedelta(seconds=cli_writes // CLI_WRITES_PER_SECOND)
+            cli_writes += 1
+            change_rows.append(
+                (seq, writer.ts(at), None, "cli", entity_type, entity_id, "create", 1)
+            )
+
+    def flush_changes() -> None:
+        put("change", CHANGE_COLS, change_rows)
+        change_rows.clear()
+
     # Persons and organisations, their names and their search rows.
     t = time.perf_counter()
     person_rows: list[tuple[Any, ...]] = []
@@ -1161,8 +1352,6 @@ def generate(
     variant_rows: list[tuple[Any, ...]] = []
     doc_rows: list[tuple[Any, ...]] = []
     variant_fields: tuple[str, ...] = ()
-    # Persons carry a birth date where the schema has the column (about 70% of them).
-    with_birth = "birth_date" in table_columns(url, "person")
     person_cols = PERSON_COLS + (("birth_date",) if with_birth else ())
     for p in gen.persons:
         row: tuple[Any, ...] = (p.id, p.display, p.description, now, now, 1)
@@ -1223,11 +1412,24 @@ def generate(
                 )
             )
     put("role", ROLE_COLS, role_rows)
-    curated = Curated(
-        persons=[p.id for p in gen.persons],
-        organizations=[o.id for o in gen.orgs],
-        roles=[r[0] for r in role_rows],
-    )
+    logged("person", (p.id for p in gen.persons))
+    logged("organization", (o.id for o in gen.orgs))
+    logged("role", (r[0] for r in role_rows))
+    flush_changes()
+    # The names detection knows, read back as the app reads them (seed and generated).
+    lexicon = Lexicon()
+    for person_id, organization_id, variant in writer.query(
+        "SELECT person_id, organization_id, variant FROM name_variant ORDER BY id"
+    ):
+        if person_id is not None:
+            lexicon.add_person(person_id, variant)
+        else:
+            lexicon.add_organization(organization_id, variant)
+    detector = Detector(lexicon)
+    plan = AnnotationPlan(seed, annotations)
+    source_wanted = plan.want_source(sources)
+    person_index = {p.id: i for i, p in enumerate(gen.persons)}
+    claims_of: list[list[int]] = [[] for _ in gen.persons]
     _log(
         f"persons and organisations: {len(person_rows) + len(org_rows)} entities, "
         f"{len(variant_rows)} name variants, {len(role_rows)} roles "
@@ -1241,14 +1443,23 @@ def generate(
     extra = claims % sources
     claim_no = 0
     verified = 0
+    mentions_verified = 0
     reported = 0
-    batch: dict[str, list[Sequence[Any]]] = {"source": [], "claim": [], "sub": [], "doc": []}
+    batch: dict[str, list[Sequence[Any]]] = {
+        "source": [],
+        "claim": [],
+        "sub": [],
+        "doc": [],
+        "mention": [],
+    }
 
     def flush() -> None:
         put("source", SOURCE_COLS, batch["source"])
         put("claim", CLAIM_COLS, batch["claim"])
         put("claim_subject", SUBJECT_COLS, batch["sub"])
         put("search_doc", DOC_COLS, batch["doc"])
+        put("mention", MENTION_COLS, batch["mention"])
+        flush_changes()
         for rows in batch.values():
             rows.clear()
 
@@ -1257,24 +1468,24 @@ def generate(
         n = base + (1 if s < extra else 0)
         lang = "en" if rng.random() < 0.6 else "ru"
         source_id = f"gen-{s + 1:06d}"
-        curated.sources.append(source_id)
         parts: list[str] = []
         sentence_rows = []
         source_keys: list[str] = []
+        source_words: list[WordSpan] = []
         offset = 0
         for k in range(n):
-            quote, qkeys, statement, skeys, tpl, person, org = gen.sentence(lang)
+            sen = gen.sentence(lang)
             if k:
                 sep = "\n\n" if k % SENTENCES_PER_PARAGRAPH == 0 else " "
                 parts.append(sep)
                 offset += len(sep)
-            parts.append(quote)
-            sentence_rows.append((offset, quote, qkeys, statement, skeys, tpl, person, org))
-            offset += len(quote)
-            source_keys += qkeys
+            parts.append(sen.quote)
+            sentence_rows.append((offset, sen))
+            source_words += [(offset + a, offset + b, w) for a, b, w in sen.words]
+            offset += len(sen.quote)
+            source_keys += sen.keys
         text = "".join(parts)
-        first = sentence_rows[0]
-        title_person = first[6]
+        title_person = sentence_rows[0][1].person
         if lang == "en":
             title = f"{title_person.display}: a week of news from {rng.choice(gen.towns).latin}"
         else:
@@ -1307,10 +1518,27 @@ def generate(
             expected = terms.index_text(title, text)
             assert source_terms == expected, f"source terms differ for {source_id}"
         batch["doc"].append(("source", source_id, source_terms))
-        for start, quote, qkeys, statement, skeys, tpl, person, org in sentence_rows:
+        found = detector.detect(text, source_words)
+        if s % MENTION_VERIFY_EVERY == 0 or s < 3:
+            expected_mentions = as_rows(detect(text, lexicon))
+            if found != expected_mentions:
+                raise AssertionError(
+                    f"mentions differ from detection for {source_id}: "
+                    f"only generated {sorted(set(found) - set(expected_mentions))[:5]}, "
+                    f"only detected {sorted(set(expected_mentions) - set(found))[:5]}"
+                )
+            mentions_verified += 1
+        batch["mention"] += [mention_row(source_id, f) for f in found]
+        for _ in range(source_wanted.get(s, 0)):
+            plan.add_source_target(
+                source_id, text, [(a, a + len(sen.quote)) for a, sen in sentence_rows]
+            )
+        logged("source", [source_id])
+        for start, sen in sentence_rows:
+            quote, qkeys, statement, skeys = sen.quote, sen.keys, sen.statement, sen.statement_keys
+            tpl, person, org = sen.tpl, sen.person, sen.org
             end = start + len(quote)
             cid = claim_id(claim_no, seed)
-            curated.claims.append(cid)
             claim_terms = " ".join(qkeys + skeys)
             if claim_no % VERIFY_EVERY == 0 or claim_no < 200:
                 expected = terms.index_text(quote, statement)
@@ -1346,6 +1574,9 @@ def generate(
                 if tpl.org_subject
                 else (cid, 0, person.id, None, person.id, source_id, start)
             )
+            if not tpl.org_subject:
+                claims_of[person_index[person.id]].append(claim_no - 1)
+            logged("claim", [cid])
             batch["doc"].append(("claim", cid, claim_terms))
         if (s + 1) % FLUSH_SOURCES == 0 or s + 1 == sources:
             flush()
@@ -1356,47 +1587,79 @@ def generate(
                     f"  {s + 1:,}/{sources:,} sources, {claim_no:,}/{claims:,} claims, "
                     f"{claim_no / elapsed:,.0f} claims/s"
                 )
-    load_s = time.perf_counter() - t
-    _log(f"sources and claims written in {load_s:.1f} s ({verified} claims' terms verified)")
+    _log(
+        f"sources and claims written in {time.perf_counter() - t:.1f} s ({verified} claims' "
+        f"terms and {mentions_verified} sources' mentions verified)"
+    )
+    _redetect_seed_sources(writer, lexicon, put)
+
+    # API keys, then the annotations written with them over the following months.
+    t = time.perf_counter()
+    plan.make_keys(lambda i: opaque_id("key_", i, seed, chars=10))
+    keys_at = CREATED + dt.timedelta(seconds=cli_writes // CLI_WRITES_PER_SECOND + 60)
+    put("api_key", KEY_COLS, plan.key_rows(writer.ts(keys_at)))
+    for k in plan.keys:
+        seq += 1
+        change_rows.append((seq, writer.ts(keys_at), None, "cli", "api_key", k.id, "create", 1))
+    flush_changes()
+    # A claim about a person is annotated more often the more that person is quoted: persons
+    # are drawn with their quoting weight ** ANNOTATION_SKEW, then one of their claims.
+    claim_cum = _cumulate(
+        [
+            w**ANNOTATION_SKEW if c else 0.0
+            for c, w in zip(claims_of, gen.person_weights, strict=True)
+        ]
+    )
+    person_ids = [p.id for p in gen.persons]
+
+    def pick_claim(r: random.Random) -> str | None:
+        if not claim_cum or claim_cum[-1] == 0:
+            return None
+        owned = claims_of[r.choices(range(len(claims_of)), cum_weights=claim_cum)[0]]
+        return claim_id(r.choice(owned), seed)
+
+    def pick_person(r: random.Random) -> str:
+        return r.choices(person_ids, cum_weights=gen.person_cum)[0]
+
+    plan.build(pick_claim, pick_person, [o.id for o in gen.orgs], [r[0] for r in role_rows])
+    start = keys_at + dt.timedelta(days=1)
+    tables, events = plan.rows(start, writer.ts)
+    put("annotation", ANNOTATION_COLS, tables["annotation"])
+    put("annotation_tag", TAG_COLS, tables["annotation_tag"])
+    put("annotation_version", VERSION_COLS, tables["annotation_version"])
+    events.sort()
+    for at, key_id, annotation_id, op, version in events:
+        seq += 1
+        when = writer.ts(start + dt.timedelta(seconds=at))
+        change_rows.append((seq, when, key_id, "api", "annotation", annotation_id, op, version))
+    flush_changes()
+    _log(
+        f"{len(plan.keys)} API keys, {len(tables['annotation']):,} annotations, "
+        f"{len(events):,} of their writes in {time.perf_counter() - t:.1f} s"
+    )
+    load_s = time.perf_counter() - started
 
     t = time.perf_counter()
-    # What analysts add: keys, annotations and their versions, and the change log of it all.
-    activity = generate_activity(
-        writer,
-        put,
-        curated,
-        annotations=claims // 5 if annotations is None else annotations,
-        seed=seed,
-        start=CREATED + dt.timedelta(days=1),
-    )
-    _log(f"activity: {json.dumps(activity)} in {time.perf_counter() - t:.1f} s")
-    # The tallies and links the writes would have kept (the seed's included).
-    writer.conn.execute("DELETE FROM claim_tally")
-    writer.conn.execute(TALLY_SQL)
-    for statement in ABOUT_SQL:
-        writer.conn.execute(statement)
-    t = time.perf_counter()
+    writer.commit()
+    totals = {table: int(writer.query(f'SELECT count(*) FROM "{table}"')[0][0]) for table in counts}
+    _rebuild_denormalised(url, _log)
     writer.finish(_log)
     index_s = time.perf_counter() - t
-    t = time.perf_counter()
-    counts["mention"] = detect_mentions(url, curated.sources, mentions_every)
-    _log(
-        f"mentions: {counts['mention']} in every {mentions_every}th source "
-        f"in {time.perf_counter() - t:.1f} s"
-    )
     size = writer.size_bytes()
     total = time.perf_counter() - started
-    _log(
-        f"index build {index_s:.1f} s; total {total:.1f} s; database {size / 2**20:,.0f} MiB; "
-        f"rows: {json.dumps(counts)}"
-    )
+    _log(f"index build {index_s:.1f} s; total {total:.1f} s; database {size / 2**20:,.0f} MiB")
+    _log(f"{'table':<20} {'generated':>12} {'in database':>12}")
+    for table, n in counts.items():
+        _log(f"{table:<20} {n:>12,} {totals[table]:>12,}")
     return {
         "persons": persons,
         "organizations": len(gen.orgs),
         "sources": sources,
         "claims": claims,
         "seed": seed,
+        "annotations": annotations,
         "rows": counts,
+        "rows_in_database": totals,
         "load_seconds": round(load_s, 1),
         "index_seconds": round(index_s, 1),
         "total_seconds": round(total, 1),
@@ -1417,13 +1680,10 @@ def main() -> int:
     parser.add_argument("--organizations", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--annotations", type=int, default=None, help="default: claims / 5 (200,000 at 1M)"
-    )
-    parser.add_argument(
-        "--mentions-every",
+        "--annotations",
         type=int,
-        default=50,
-        help="detect mentions in every n-th source (the app's detection, ~0.1 s a source)",
+        default=None,
+        help=f"default: {ANNOTATION_SHARE:.0%} of claims",
     )
     parser.add_argument("--stats-json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -1437,7 +1697,6 @@ def main() -> int:
         organizations=args.organizations,
         seed=args.seed,
         annotations=args.annotations,
-        mentions_every=args.mentions_every,
     )
     if args.stats_json:
         args.stats_json.write_text(json.dumps(stats, indent=2) + "\n")

@@ -85,8 +85,6 @@ def generated(
             str(CLAIMS),
             "--annotations",
             str(ANNOTATIONS),
-            "--mentions-every",
-            "10",
         ],
         check=True,
         capture_output=True,

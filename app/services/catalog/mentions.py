@@ -111,7 +111,7 @@ def _claims(session: Session, rows: list[Mention]) -> dict[int, list[str]]:
         )
         for source_id, mentions in by_source.items()
     ]
-    claims = session.execute(
+    found = session.execute(
         select(
             col(Claim.id),
             col(Claim.source_id),
@@ -121,6 +121,12 @@ def _claims(session: Session, rows: list[Mention]) -> dict[int, list[str]]:
             col(Claim.attributed_to_organization_id),
         ).where(or_(*spans))
     ).all()
+    # Only the claims that cover one of the page's mentions (a claim spans a sentence or so).
+    claims = [
+        c
+        for c in found
+        if any(c.quote_start <= m.start and m.end <= c.quote_end for m in by_source[c.source_id])
+    ]
     if not claims:
         return {}
     concerned: dict[str, set[tuple[str, str]]] = defaultdict(set)
