@@ -462,7 +462,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="gen_kb.py --seed")
     # Whole seconds: wrk takes no fractions.
     parser.add_argument("--seconds", type=int, default=2, help="measured seconds, c=1 and c=16")
-    parser.add_argument("--seconds-c64", type=int, default=2, help="measured seconds at c=64")
+    parser.add_argument("--seconds-c64", type=int, default=1, help="measured seconds at c=64")
     parser.add_argument(
         "--warmup-requests", type=int, default=20, help="unmeasured requests before each scenario"
     )

@@ -36,7 +36,15 @@ from tests.support.server import free_port  # noqa: E402
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 10
 
+# wrk.format() with a header table sends only those headers: the -H ones are merged in here.
 REPORT_LUA = """
+local function with_json(headers)
+  local all = {}
+  for k, v in pairs(wrk.headers) do all[k] = v end
+  all["Content-Type"] = "application/json"
+  return all
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -52,7 +60,7 @@ local bodies = {%s}
 local i = 0
 request = function()
   i = i %% #bodies + 1
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[i])
+  return wrk.format("POST", nil, with_json(), bodies[i])
 end
 """
 
@@ -63,7 +71,7 @@ request = function()
   n = n + 1
   local body = '{"target": {"type": "claim", "id": "%s"}, "motivation": "commenting", '
     .. '"body": "read_bench %s ' .. n .. '", "tags": ["read-bench"]}'
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", nil, with_json(), body)
 end
 """
 

@@ -163,7 +163,7 @@ def _targets(blocks: list[dict[str, Any]], growth: list[Row]) -> list[Row]:
     ]
     pg_big = at("postgres", 1, big=True)
     search = op(pg_big, "GET /v1/search", "q") + op(pg_big, "POST /v1/match")
-    size = f"{largest.get('postgres', 0):,}"
+    size = f"{largest['postgres']:,}" if "postgres" in largest else "the largest size"
     out += [
         _check(
             f"postgres at {size} claims, c=1: search, match p50 ≤ 20 ms",
