@@ -357,7 +357,7 @@ class Runner:
         rows += self.baseline(meta, "after")
         return {
             **meta,
-            "database": url if not self.args.keep and not gen.get("reused") else url,
+            "database": url,
             "generation": gen,
             "startup_s": [round(s, 3) for s in startups],
             "entities": entities,

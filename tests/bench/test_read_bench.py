@@ -53,3 +53,32 @@ def test_quick_run_measures_every_get_operation(tmp_path: Path) -> None:
     assert {r["server"] for r in rows} >= {"baseline", "naive", "elitekb-ratelimited"}
     assert all(r["requests"] == 12 for r in rows)
     assert {t["target"]: t["status"] for t in report["targets"]}
+
+
+def test_an_operation_or_filter_without_scenario_is_listed() -> None:
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    from read_plan import coverage_gaps
+
+    document = app.openapi()
+    assert coverage_gaps(document) == []
+    persons = document["paths"]["/v1/persons"]["get"]
+    document = {
+        "paths": {
+            **document["paths"],
+            "/v1/persons": {
+                "get": {**persons, "parameters": [*persons["parameters"], _query("born_after")]}
+            },
+            "/v1/widgets/{widget_id}": {
+                "get": {"parameters": [{"name": "widget_id", "in": "path"}, _query("colour")]}
+            },
+        }
+    }
+    assert coverage_gaps(document) == [
+        "GET /v1/persons: query parameter 'born_after' (add it to FILTERS)",
+        "GET /v1/widgets/{widget_id}: path parameter 'widget_id' (add it to PATH_ENTITIES)",
+        "GET /v1/widgets/{widget_id}: query parameter 'colour' (add it to FILTERS)",
+    ]
+
+
+def _query(name: str) -> dict[str, str]:
+    return {"name": name, "in": "query"}
