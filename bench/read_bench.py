@@ -57,6 +57,7 @@ GEN_KB = ROOT / "bench" / "gen_kb.py"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 GEN_TIMEOUT_S = 3 * 3600
 PG_WORKERS = 2
+PROBE_TIMEOUT_S = 120
 
 
 class CoverageError(RuntimeError):
@@ -257,23 +258,7 @@ class Runner:
                 )
             else:
                 result = run_httpx(load, concurrency=c, requests=self.args.quick_requests)
-            peaks = server.peaks_mib()
-            row = {
-                **meta,
-                "server": scenario.server,
-                "scenario": scenario.name,
-                "op": scenario.op,
-                "filter": scenario.filter,
-                "popularity": scenario.popularity,
-                "entity": scenario.entity,
-                "path": scenario.path,
-                "target": scenario.target,
-                "c": c,
-                **result,
-                "rss_max_mib": round(max(peaks, default=0.0), 1),
-                "rss_sum_mib": round(sum(peaks), 1),
-                "rss_per_process_mib": [round(p, 1) for p in peaks],
-            }
+            row = self.row(scenario, meta, c, result, server.peaks_mib())
             rows.append(row)
             print(
                 f"  {meta['backend']:8} {meta['claims']:>8} c={c:<3} {scenario.name[:70]:70} "
@@ -282,6 +267,32 @@ class Runner:
                 file=sys.stderr,
             )
         return rows
+
+    def row(
+        self,
+        scenario: Scenario,
+        meta: dict[str, Any],
+        c: int,
+        result: dict[str, Any],
+        peaks: list[float],
+    ) -> dict[str, Any]:
+        return {
+            **meta,
+            "server": scenario.server,
+            "scenario": scenario.name,
+            "op": scenario.op,
+            "filter": scenario.filter,
+            "popularity": scenario.popularity,
+            "entity": scenario.entity,
+            "path": scenario.path,
+            "target": scenario.target,
+            "c": c,
+            **result,
+            "rss_max_mib": round(max(peaks, default=0.0), 1),
+            "rss_sum_mib": round(sum(peaks), 1),
+            "rss_per_process_mib": [round(p, 1) for p in peaks],
+            "probe_only": result.get("probe_only", False),
+        }
 
     def uvicorn_app(self, app: str, env: dict[str, str], ready: str, name: str) -> Any:
         # The options `elitekb serve` passes to uvicorn.run (app/cli.py): default loop and HTTP
@@ -337,10 +348,18 @@ class Runner:
                 scenarios = [s for s in scenarios if re.search(self.args.only, s.name)]
             for sc in scenarios:
                 headers = auth[sc.auth] if sc.auth else {}
-                if not _prepare(sc, srv, headers):
+                probe = _prepare(sc, srv, headers)
+                if probe is None:
                     skipped.append(sc.name)
-                    continue
-                rows += self.measure(sc, srv, headers, meta)
+                elif probe["max_ms"] > self.args.max_probe_ms or probe["errors"]:
+                    # Load on a request this slow would only queue work that outlives the
+                    # measurement and spoils the next ones: the one request is the result.
+                    print(
+                        f"  {sc.name}: {probe['max_ms']:.0f} ms, not load-tested", file=sys.stderr
+                    )
+                    rows.append(self.row(sc, meta, 1, probe, []))
+                else:
+                    rows += self.measure(sc, srv, headers, meta)
         livez = Scenario("GET /livez", "/livez", "rate limits on", server="elitekb-ratelimited")
         with serve(
             "elitekb-ratelimited",
@@ -411,28 +430,49 @@ class Runner:
             return self.measure(sc, srv, {}, meta)
 
 
-def _prepare(sc: Scenario, srv: Server, headers: dict[str, str]) -> bool:
-    """One request before measuring: a cursor scenario gets its cursor from the first page
-    (False if there is no second page); a non-2xx answer is reported and measured anyway."""
-    with httpx.Client(base_url=srv.base_url, headers=headers, timeout=60) as http:
-        if sc.method == "POST":
+def _prepare(sc: Scenario, srv: Server, headers: dict[str, str]) -> dict[str, Any] | None:
+    """One timed request before measuring, as a result row of its own (None: skip the
+    scenario). A cursor scenario gets its cursor from the first page (None if there is no
+    second page); a non-2xx answer or a timeout is reported and counted as an error."""
+    errors = 0
+    with httpx.Client(base_url=srv.base_url, headers=headers, timeout=PROBE_TIMEOUT_S) as http:
+        started = time.perf_counter()
+        try:
             if sc.unique_annotation:
-                return True
-            response = http.post(
-                sc.path, content=sc.bodies[0], headers={"content-type": "application/json"}
-            )
-        else:
-            response = http.get(sc.path)
-        if response.status_code >= 300:
-            print(f"  {sc.name}: {response.status_code} {response.text[:200]}", file=sys.stderr)
-            return True
-        if sc.filter == "cursor":
-            cursor = response.json().get("next_cursor")
-            if not cursor:
-                print(f"  {sc.name}: no second page, skipped", file=sys.stderr)
-                return False
-            sc.path += ("&" if "?" in sc.path else "?") + f"cursor={cursor}"
-    return True
+                response = None
+            elif sc.method == "POST":
+                response = http.post(
+                    sc.path, content=sc.bodies[0], headers={"content-type": "application/json"}
+                )
+            else:
+                response = http.get(sc.path)
+        except httpx.TimeoutException:
+            print(f"  {sc.name}: no answer in {PROBE_TIMEOUT_S} s", file=sys.stderr)
+            response, errors = None, 1
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if response is not None and response.status_code >= 300:
+        print(f"  {sc.name}: {response.status_code} {response.text[:200]}", file=sys.stderr)
+        errors = 1
+    elif response is not None and sc.filter == "cursor":
+        cursor = response.json().get("next_cursor")
+        if not cursor:
+            print(f"  {sc.name}: no second page, skipped", file=sys.stderr)
+            return None
+        sc.path += ("&" if "?" in sc.path else "?") + f"cursor={cursor}"
+    if sc.unique_annotation:
+        elapsed_ms = 0.0
+    return {
+        "requests": 1,
+        "seconds": round(elapsed_ms / 1000, 3),
+        "rps": 1000 / elapsed_ms if elapsed_ms else 0.0,
+        "p50_ms": elapsed_ms,
+        "p99_ms": elapsed_ms,
+        "max_ms": elapsed_ms,
+        "non_2xx": errors,
+        "socket_errors": 0,
+        "errors": errors,
+        "probe_only": True,
+    }
 
 
 def _print_entities(meta: dict[str, Any], entities: dict[str, Any], seeded: int) -> None:
@@ -470,6 +510,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="smoke run: httpx, a few requests each, no README"
     )
     parser.add_argument("--quick-requests", type=int, default=12)
+    parser.add_argument(
+        "--max-probe-ms",
+        type=float,
+        default=1000,
+        help="a scenario whose first request takes longer is reported, not load-tested",
+    )
     parser.add_argument("--only", help="only scenarios whose name matches this regex")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite bench/README.md")

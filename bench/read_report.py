@@ -228,6 +228,14 @@ def _targets(blocks: list[dict[str, Any]], growth: list[Row]) -> list[Row]:
     )
     out.append(
         _check(
+            "every scenario load-tested (its first request under --max-probe-ms)",
+            (r for r in rows if r["c"] == 1),
+            lambda r: not r.get("probe_only"),
+            lambda r: r["max_ms"] if r.get("probe_only") else 0.0,
+        )
+    )
+    out.append(
+        _check(
             "peak RSS per process ≤ 250 MiB",
             rows,
             lambda r: r["rss_max_mib"] <= 250,
@@ -263,11 +271,15 @@ def _block_table(block: dict[str, Any]) -> list[str]:
     lines.append("-" * len(head))
     for r in block["rows"]:
         lines.append(
-            f"{r['c']:>3}  {r['scenario'][:76]:76}  {r['requests']:>8}  {r['rps']:7.0f}  "
+            f"{r['c']:>3}  {_label(r)[:76]:76}  {r['requests']:>8}  {r['rps']:7.0f}  "
             f"{r['p50_ms']:7.2f}  {r['p99_ms']:7.2f}  {r['max_ms']:7.1f}  {r['errors']:>4}  "
             f"{r['rss_max_mib']:7.1f}  {r['rps_vs_baseline']:8.3f}  {r['p50_vs_baseline']:8.2f}"
         )
     return lines
+
+
+def _label(row: Row) -> str:
+    return row["scenario"] + (" (1 request: too slow to load)" if row.get("probe_only") else "")
 
 
 def render(report: dict[str, Any]) -> str:
@@ -329,7 +341,7 @@ def _md(report: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in b["rows"]:
-            name = r["scenario"].replace("|", "\\|")
+            name = _label(r).replace("|", "\\|")
             out.append(
                 f"| {name} | {r['c']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
                 f"{r['max_ms']:.1f} | {r['errors']} | {r['rss_max_mib']:.0f} | "
