@@ -258,7 +258,10 @@ class Runner:
                 )
             else:
                 result = run_httpx(load, concurrency=c, requests=self.args.quick_requests)
-            row = self.row(scenario, meta, c, result, server.peaks_mib())
+            peaks = server.peaks_mib()
+            # Requests still queued when wrk stops would be served during the next measurement.
+            result["drain_s"] = round(server.wait_idle(), 2)
+            row = self.row(scenario, meta, c, result, peaks)
             rows.append(row)
             print(
                 f"  {meta['backend']:8} {meta['claims']:>8} c={c:<3} {scenario.name[:70]:70} "

@@ -102,6 +102,27 @@ class Server:
             with contextlib.suppress(OSError):
                 Path(f"/proc/{pid}/clear_refs").write_text("5")
 
+    def wait_idle(self, *, timeout: float = 120.0, busy: float = 0.2) -> float:
+        """Wait until the server's processes use under `busy` of a CPU (the requests wrk
+        left in flight are done), at most `timeout` seconds; how long it took."""
+        started = time.perf_counter()
+        procs = [psutil.Process(p) for p in self.pids or self.processes()]
+
+        def cpu() -> float:
+            total = 0.0
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    times = proc.cpu_times()
+                    total += times.user + times.system
+            return total
+
+        while time.perf_counter() - started < timeout:
+            before = cpu()
+            time.sleep(0.2)
+            if cpu() - before < busy * 0.2:
+                break
+        return time.perf_counter() - started
+
     def peaks_mib(self) -> list[float]:
         """VmHWM of each process since reset_peaks(), in MiB."""
         peaks = []
