@@ -17,6 +17,8 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 # Extra flags for bench/search_bench.py, e.g. SEARCH_BENCH_ARGS='--backend sqlite --claims 20000'.
 SEARCH_BENCH_ARGS ?=
+# Extra flags for bench/read_bench.py, e.g. READ_BENCH_ARGS='--backends sqlite --sizes 2000,20000'.
+READ_BENCH_ARGS ?=
 # Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade or LOCK_FLAGS='--upgrade-package fastapi'.
 LOCK_FLAGS ?=
 UV_VERSION ?= 0.13.9
@@ -35,7 +37,7 @@ INSTALL_DEV_STAMP := $(VENV)/.install-dev.stamp
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--python-version 3.11 --python-platform linux --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: help install install-dev run test lint fmt lock bench bench-search clean clean-data
+.PHONY: help install install-dev run test lint fmt lock bench bench-search bench-reads clean clean-data
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -84,6 +86,9 @@ bench: install-dev ## HTTP load benchmark vs a /livez baseline (PostgreSQL too i
 
 bench-search: install-dev ## /v1/search and /v1/match latency on a generated KB (10k persons, 1M claims), SQLite and PostgreSQL
 	$(BIN)/python bench/search_bench.py $(SEARCH_BENCH_ARGS)
+
+bench-reads: install-dev ## Every GET (and match, annotation POST) at 10k and 1M claims vs bare FastAPI, SQLite and PostgreSQL (~45 min)
+	$(BIN)/python bench/read_bench.py $(READ_BENCH_ARGS)
 
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install uv==$(UV_VERSION)
