@@ -328,6 +328,9 @@ class Runner:
             serve_cmd += ["--workers", str(PG_WORKERS)]
         off = {"ELITEKB_RATE_LIMIT_ANONYMOUS": "", "ELITEKB_RATE_LIMIT_KEY": ""}
         env = _child_env(ELITEKB_DATABASE_URL=url, ELITEKB_LOG_LEVEL="warning")
+        if self.args.cache_off:
+            # Every request builds its body: what the queries cost, not the cache.
+            env["ELITEKB_CACHE_MAX_BYTES"] = "0"
         startups: list[float] = []
         skipped: list[str] = []
         with serve(
@@ -520,6 +523,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a scenario whose first request takes longer is reported, not load-tested",
     )
     parser.add_argument("--only", help="only scenarios whose name matches this regex")
+    parser.add_argument(
+        "--cache-off",
+        action="store_true",
+        help="serve with ELITEKB_CACHE_MAX_BYTES=0: every read runs its queries",
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite bench/README.md")
     args = parser.parse_args(argv)

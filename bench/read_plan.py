@@ -177,8 +177,9 @@ COUNTS = {
     # An annotation target as the pair its filter takes.
     "annotation_target": "SELECT target_type || ':' || target_id, count(*) FROM annotation "
     "GROUP BY target_type, target_id",
-    # Threads by size; the id is the thread's root annotation.
-    "annotation": "SELECT thread_id, count(*) FROM annotation GROUP BY thread_id",
+    # Threads by size; the id is the thread's root annotation, one every reader sees.
+    "annotation": "SELECT a.thread_id, count(*) FROM annotation a JOIN annotation r "
+    "ON r.id = a.thread_id WHERE r.hidden = false GROUP BY a.thread_id",
     "creator": "SELECT creator_key_id, count(*) FROM annotation GROUP BY creator_key_id",
     "change_entity": "SELECT entity_id, count(*) FROM change GROUP BY entity_id",
 }
