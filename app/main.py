@@ -22,6 +22,7 @@ from app.api import (
     search,
     sources,
 )
+from app.api.cache import CacheMiddleware
 from app.api.deps import Db, check_callers_first
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.ratelimit import RateLimitMiddleware
@@ -101,6 +102,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     if engine is not None:
         app.state.db = Db(engine, settings)
 
+    # Innermost: a cached answer is still rate-limited and carries its request id.
+    app.add_middleware(CacheMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Inside RequestContextMiddleware (added later, so outermost), which sets the request id
     # a 429 carries; outside the body limit, so a refused request is not read first.

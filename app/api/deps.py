@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.api.cache import Entry, RepresentationCache, SeqProbe
+from app.api.cache import MISS_STATE, STORABLE_STATE, RepresentationCache, SeqProbe
 from app.api.http import conditional_response, etag_of, representation
 from app.auth import caller_of
 from app.config import Settings
@@ -115,35 +115,16 @@ class RequestDb:
         if not caller_of(self.request).checked:
             await self.run(lambda session: None)
 
-    def _cache_key(self) -> str | None:
-        """Where an anonymous GET's body is cached (app/api/cache.py); None for keyed reads,
-        whose view of annotations depends on the key, for other methods, or with the cache
-        off."""
-        if (
-            not self.db.cache.enabled
-            or self.request.method != "GET"  # a POST reads its body too (/v1/match)
-            or caller_of(self.request).secret is not None
-        ):
-            return None
-        scope = self.request.scope
-        return scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
-
     async def _cached(
         self, make: Callable[[Session], tuple[bytes, str | None]]
     ) -> tuple[bytes, str | None]:
-        """`make`'s body and extra, from the cache when it holds them as of the change log's
-        latest sequence (read first: the body made next is at least that new)."""
-        key = self._cache_key()
-        if key is None:
-            return await self.run(make)
-        cache = self.db.cache
-        seq = await self.db.probe.latest()
-        hit = cache.get(key, seq)
-        if hit is not None:
-            return hit.body, hit.extra
-        body, extra = await self.run(make)
-        cache.put(key, Entry(seq, body, extra))
-        return body, extra
+        """Run `make`; for an anonymous GET that the cache missed (app/api/cache.py
+        `CacheMiddleware` read the change log's sequence before it), mark the response as
+        one to keep, unless the caller turns out to hold a key."""
+        state = self.request.scope.get("state", {})
+        if MISS_STATE in state and caller_of(self.request).secret is None:
+            state[STORABLE_STATE] = True
+        return await self.run(make)
 
     async def one(self, fn: Callable[[Session], BaseModel]) -> Response:
         """A single resource, tagged with a strong ETag (304 on a matching If-None-Match)."""
