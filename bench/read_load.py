@@ -29,7 +29,10 @@ import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
+
+from http_bench import WRK_SCRIPT  # noqa: E402
 
 from tests.support.server import free_port  # noqa: E402
 
@@ -37,23 +40,18 @@ START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 10
 
 # wrk.format() with a header table sends only those headers: the -H ones are merged in here.
-REPORT_LUA = """
+# http_bench's report hook (one JSON line per run), with a helper for the POST scripts.
+REPORT_LUA = (
+    """
 local function with_json(headers)
   local all = {}
   for k, v in pairs(wrk.headers) do all[k] = v end
   all["Content-Type"] = "application/json"
   return all
 end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, '
-    .. '"socket_errors": %d, "non_2xx": %d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    latency.max, e.connect + e.read + e.write + e.timeout, e.status))
-end
 """
+    + WRK_SCRIPT
+)
 
 BODIES_LUA = """
 local bodies = {%s}

@@ -128,9 +128,6 @@ class RepresentationCache:
                 gone_key, gone = self._entries.popitem(last=False)
                 self._size -= _cost(gone_key, gone)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 # Set in the request's scope state by the middleware on a miss: the sequence it read first, and
 # where the response goes. The handler (app/api/deps.py) marks the response as storable.

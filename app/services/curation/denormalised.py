@@ -7,10 +7,11 @@
 - `claim_tally`: claims per subject and kind, the counts a person's or an organisation's record
   shows, so a record of a subject with 40,000 claims costs what one with 4 does.
 
-The claim writes (app/services/curation/claim_writes.py) call `subject_rows` and `retally`
-in their own transaction, so a reader never sees a claim and its copies disagree. `rebuild`
-derives everything again from the base rows, for bulk loads that bypass the write services
-(bench/gen_kb.py); the migration that introduced the copies fills them the same way.
+The claim writes (app/services/curation/claim_writes.py) call `subject_rows`, `move_keyset`
+and `retally` in their own transaction, so a reader never sees a claim and its copies
+disagree. Bulk loads that bypass the writes (bench/gen_kb.py) write the subject rows' copies
+with the rows and derive the tallies with `TALLY_SQL`; the migration that introduced them
+fills existing databases the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from app.models import Claim, ClaimSubject
@@ -76,21 +77,10 @@ def move_keyset(session: Session, claim: Claim) -> None:
     )
 
 
-# Plain SQL both databases run (UPDATE ... FROM: SQLite 3.33+, PostgreSQL).
-SUBJECT_COPIES_SQL = (
-    "UPDATE claim_subject SET subject_id = COALESCE(claim_subject.person_id, "
-    "claim_subject.organization_id), source_id = claim.source_id, "
-    "quote_start = claim.quote_start FROM claim WHERE claim.id = claim_subject.claim_id"
-)
+# The tallies from the base rows, in plain SQL both databases run (for bulk loads that bypass
+# the writes: bench/gen_kb.py; the migration that made the table holds its own copy).
 TALLY_SQL = (
     "INSERT INTO claim_tally (subject_id, kind, n) SELECT claim_subject.subject_id, claim.kind, "
     "COUNT(*) FROM claim_subject JOIN claim ON claim.id = claim_subject.claim_id "
     "GROUP BY claim_subject.subject_id, claim.kind"
 )
-
-
-def rebuild(connection: Connection) -> None:
-    """Derive every copy again from `claim` and `claim_subject` (the caller commits)."""
-    connection.execute(text(SUBJECT_COPIES_SQL))
-    connection.execute(text("DELETE FROM claim_tally"))
-    connection.execute(text(TALLY_SQL))
