@@ -7,10 +7,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.common import UTCDatetime, timestamp_field
+from app.models.record import Document, Tombstone
 
 
 class ChangeOp(StrEnum):
@@ -53,6 +54,10 @@ class Change(SQLModel, table=True):
     entity_id: str = Field(sa_type=String(100))
     op: str = Field(sa_type=String(10))
     version: int
+    # The entity's record as of this version (app/models/record.py), as the exact JSON text
+    # the feed, /versions and as_of= serve; null for a delete, and for changes written
+    # before versions were kept.
+    document: str | None = Field(default=None, sa_type=Text)
 
 
 class ChangePublic(BaseModel):
@@ -81,3 +86,41 @@ class ChangePublic(BaseModel):
     entity_id: str
     op: ChangeOp
     version: int = PField(description="The entity's version after this change.")
+
+
+class FeedItem(ChangePublic):
+    """A change with what the entity became: its record after the change (`document`), or a
+    tombstone for a delete. Both are null where the reader may not see the content (an
+    annotation that is hidden or deleted now, to anyone but its creator and curators) or where
+    it was not kept (changes written before versions were stored)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **ChangePublic.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                    "document": {"id": "alexei-kudrin", "name": "Alexei Kudrin", "version": 2},
+                    "tombstone": None,
+                }
+            ]
+        }
+    )
+
+    document: Document | None = PField(
+        description="The entity's record after this change (app/models/record.py shapes: "
+        "the entity's own fields, references by id, no counts)."
+    )
+    tombstone: Tombstone | None = PField(description="For a delete: what went, when, which version.")
+
+
+class FeedPage(BaseModel):
+    """A page of the change feed. `last_seq` is where to resume (`after=last_seq`), on every
+    page, the last included: the feed never answers a poller with nothing to resume from."""
+
+    items: list[FeedItem]
+    next_cursor: str | None = PField(
+        description="Pass as `cursor` for the next page; null when this page reached the end."
+    )
+    last_seq: int = PField(
+        description="The last sequence number this page covers: pass it as `after` to resume."
+    )

@@ -45,10 +45,27 @@ _SEARCH_ROWS_MISSING = text(
 )
 
 
+# Set by revision 8f3a1c5d2e6b when it finds entities that have no stored version yet.
+_VERSIONS_PENDING = text("SELECT 1 FROM instance_secret WHERE name = 'versions'")
+
+
+def fill_first_versions(engine: Engine) -> int:
+    """Give every entity without a stored record its first version and clear the mark, in
+    one transaction (an interrupted run leaves the mark and is redone by the next upgrade)."""
+    from app.services.curation.records import backfill
+
+    with write_session(engine) as session:
+        done = backfill(session)
+        session.execute(text("DELETE FROM instance_secret WHERE name = 'versions'"))
+        session.commit()
+    return done
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Migrate to `revision`, then fill derived data the migrations left to code: once at the
     head, if the search tables are empty while there is curated data (as after an upgrade
-    through 5d1c2e7a9b40, in one step or in several), they are rebuilt."""
+    through 5d1c2e7a9b40, in one step or in several), they are rebuilt; and if revision
+    8f3a1c5d2e6b found entities without stored versions, they get their first one."""
     config = alembic_config(database_url)
     engine = make_engine(database_url)
     try:
@@ -63,6 +80,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
             with write_session(engine) as session:
                 rebuild(session)
                 session.commit()
+        with engine.connect() as conn:
+            pending = conn.execute(_VERSIONS_PENDING).first() is not None
+        if pending:
+            fill_first_versions(engine)
     finally:
         engine.dispose()
 

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
@@ -21,6 +22,7 @@ from app.auth import Actor
 from app.models.change import Change, ChangeEntity, ChangeOp
 from app.models.common import utcnow
 from app.problems import NotFound
+from app.services.curation.records import document_for
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -86,17 +88,11 @@ def record_change(
     *,
     origin: str = "api",
 ) -> None:
-    """Append a change-log row in the current transaction.
-
-    On PostgreSQL a transaction-scoped advisory lock makes the log's sequence numbers commit
-    in order (a writer that took number n commits before anyone takes n+1), so a reader that
-    has seen n never later finds a smaller number appearing. SQLite has one writer at a time
-    anyway.
-    """
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
-    session.add(
+    """Record a change in the current transaction, with the entity's record as this version
+    leaves it (so call it once the entity is as the version leaves it); the change-log row is
+    written when the transaction commits (`_write_changes`)."""
+    document = document_for(session, entity_type, entity_id, op)
+    session.info.setdefault(_PENDING, []).append(
         Change(
             at=utcnow(),
             key_id=actor.key_id if actor else None,
@@ -105,8 +101,38 @@ def record_change(
             entity_id=entity_id,
             op=op.value,
             version=version,
+            document=document,
         )
     )
+
+
+_PENDING = "elitekb.pending_changes"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_changes(session: Session) -> None:
+    """Append the transaction's change-log rows as the last thing before it commits.
+
+    On PostgreSQL a transaction-scoped advisory lock makes the log's sequence numbers commit
+    in order: a writer takes its numbers only once the writer before it has committed (locks
+    are released after the commit is visible), so a reader that has seen n never later finds
+    a smaller number appearing, and a feed that resumes after n skips nothing. Taking the lock
+    here, rather than when the write began, holds it only for the insert and the commit.
+    SQLite has one writer at a time anyway."""
+    pending: list[Change] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
+    now = utcnow()
+    for change in pending:
+        change.at = now
+    session.add_all(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def plain(value: Any) -> Any:

@@ -1,0 +1,281 @@
+"""Each entity's record (app/models/record.py) as it stands in the current transaction, and
+the exact JSON text a version stores.
+
+A write records its change (transaction.py `record_change`) once the entity is as the version
+leaves it, so the record built here is that version's. The upgrade that introduced stored
+versions gives every existing entity its first one with the same functions (`backfill`), so a
+first version reads the same whether a write or the upgrade stored it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from app.models import (
+    Annotation,
+    ApiKey,
+    Claim,
+    ClaimSubject,
+    Organization,
+    Person,
+    Role,
+    Source,
+    SourceAuthor,
+)
+from app.models.annotation import Assessment, Selector, Target
+from app.models.api_key import Scope
+from app.models.change import Change, ChangeEntity, ChangeOp
+from app.models.common import EntityType
+from app.models.record import (
+    AnnotationRecord,
+    ApiKeyRecord,
+    ClaimRecord,
+    OrganizationRecord,
+    PersonRecord,
+    RoleRecord,
+    SourceRecord,
+    SubjectRef,
+)
+from app.services.catalog.loaders import identifiers_for, names_for
+
+
+def document_text(record: BaseModel) -> str:
+    """The stored text of a record: what the feed, /versions and as_of= serve, byte for byte."""
+    return record.model_dump_json()
+
+
+def _person(session: Session, row: Person) -> PersonRecord:
+    return PersonRecord(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        birth_date=row.birth_date,
+        names=names_for(session, EntityType.person, [row.id]).get(row.id, []),
+        identifiers=identifiers_for(session, EntityType.person, row.id),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _organization(session: Session, row: Organization) -> OrganizationRecord:
+    return OrganizationRecord(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        description=row.description,
+        names=names_for(session, EntityType.organization, [row.id]).get(row.id, []),
+        identifiers=identifiers_for(session, EntityType.organization, row.id),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _role(session: Session, row: Role) -> RoleRecord:
+    return RoleRecord.model_validate(row, from_attributes=True)
+
+
+def _source(session: Session, row: Source) -> SourceRecord:
+    authors = session.scalars(
+        select(col(SourceAuthor.person_id))
+        .where(col(SourceAuthor.source_id) == row.id)
+        .order_by(col(SourceAuthor.ordinal))
+    ).all()
+    return SourceRecord(
+        id=row.id,
+        title=row.title,
+        url=row.url,
+        published_date=row.published_date,
+        language=row.language,
+        genre=row.genre,
+        rights=row.rights,
+        publisher_id=row.publisher_organization_id,
+        author_ids=list(authors),
+        text=row.text if row.rights == "full_text" else None,
+        text_length=row.text_length,
+        text_sha256=row.text_sha256,
+        original_sha256=row.original_sha256,
+        derivation=list(row.derivation),
+        publisher_notes=list(row.publisher_notes),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _claim(session: Session, row: Claim) -> ClaimRecord:
+    subjects = session.execute(
+        select(col(ClaimSubject.person_id), col(ClaimSubject.organization_id))
+        .where(col(ClaimSubject.claim_id) == row.id)
+        .order_by(col(ClaimSubject.ordinal))
+    ).all()
+    attributed = None
+    if row.attributed_to_person_id:
+        attributed = SubjectRef(type=EntityType.person, id=row.attributed_to_person_id)
+    elif row.attributed_to_organization_id:
+        attributed = SubjectRef(type=EntityType.organization, id=row.attributed_to_organization_id)
+    return ClaimRecord(
+        id=row.id,
+        source_id=row.source_id,
+        quote=row.quote,
+        start=row.quote_start,
+        end=row.quote_end,
+        subjects=[
+            SubjectRef(type=EntityType.person, id=p)
+            if p is not None
+            else SubjectRef(type=EntityType.organization, id=o)
+            for p, o in subjects
+        ],
+        attributed_to=attributed,
+        attributed_to_label=row.attributed_to_label,
+        kind=row.kind,
+        statement=row.statement,
+        modality=row.modality,
+        hedge=row.hedge,
+        stance=row.stance,
+        rationale=row.rationale,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _annotation(session: Session, a: Annotation) -> AnnotationRecord:
+    selector = None
+    if a.selector_start is not None and a.selector_end is not None:
+        selector = Selector(
+            start=a.selector_start,
+            end=a.selector_end,
+            quote=a.quote or "",
+            prefix=a.prefix or "",
+            suffix=a.suffix or "",
+        )
+    deleted = a.deleted_at is not None
+    return AnnotationRecord(
+        id=a.id,
+        target=Target(type=a.target_type, id=a.target_id, selector=selector),
+        motivation=a.motivation,
+        body=None if deleted else a.body,
+        tags=[] if deleted else list(a.tags),
+        assessment=None
+        if deleted or a.verdict is None or a.confidence is None
+        else Assessment(verdict=a.verdict, confidence=a.confidence),
+        links=[] if deleted else list(a.links),
+        creator_id=a.creator_key_id,
+        thread_id=a.thread_id,
+        hidden=a.hidden,
+        hidden_reason=a.hidden_reason,
+        deleted=deleted,
+        deleted_at=a.deleted_at,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+        version=a.version,
+    )
+
+
+def _api_key(session: Session, key: ApiKey) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        id=key.id,
+        name=key.name,
+        scopes=[Scope(s) for s in key.scopes.split()],
+        hint=key.hint,
+        created_at=key.created_at,
+        created_by=key.created_by,
+        revoked_at=key.revoked_at,
+        version=key.version,
+    )
+
+
+_BUILDERS: dict[ChangeEntity, tuple[type[Any], Callable[[Session, Any], BaseModel]]] = {
+    ChangeEntity.person: (Person, _person),
+    ChangeEntity.organization: (Organization, _organization),
+    ChangeEntity.role: (Role, _role),
+    ChangeEntity.source: (Source, _source),
+    ChangeEntity.claim: (Claim, _claim),
+    ChangeEntity.annotation: (Annotation, _annotation),
+    ChangeEntity.api_key: (ApiKey, _api_key),
+}
+
+
+def record_of(session: Session, entity: ChangeEntity, entity_id: str) -> BaseModel | None:
+    """The entity's record as the current transaction has it; None if it does not exist."""
+    model, build = _BUILDERS[entity]
+    session.flush()
+    row = session.get(model, entity_id)
+    return None if row is None else build(session, row)
+
+
+def document_for(
+    session: Session, entity: ChangeEntity, entity_id: str, op: ChangeOp
+) -> str | None:
+    """What a change stores: the record after it, or nothing for a delete (its tombstone is
+    made from the change row itself)."""
+    if op is ChangeOp.delete:
+        return None
+    record = record_of(session, entity, entity_id)
+    return None if record is None else document_text(record)
+
+
+# -- the first stored version of what existed before versions were kept ----------------------
+
+
+def _unversioned(session: Session, entity: ChangeEntity) -> Iterator[tuple[str, int]]:
+    """(id, version) of each entity of a type whose current version has no stored record."""
+    model, _ = _BUILDERS[entity]
+    stored = (
+        select(col(Change.seq))
+        .where(
+            col(Change.entity_type) == entity.value,
+            col(Change.entity_id) == model.id,
+            col(Change.version) == model.version,
+            col(Change.document).is_not(None),
+        )
+        .exists()
+    )
+    yield from session.execute(select(model.id, model.version).where(~stored)).tuples()
+
+
+def backfill(session: Session, *, progress: Callable[[str, int], None] | None = None) -> int:
+    """Give every entity whose current version has no stored record its record now: on the
+    latest change-log row of that version if there is one, or on a new `update` row (`create`
+    if the log never mentioned it). Idempotent; the caller commits. Returns how many."""
+    from app.services.curation.transaction import record_change
+
+    done = 0
+    for entity in ChangeEntity:
+        ids = list(_unversioned(session, entity))
+        for entity_id, version in ids:
+            latest = session.execute(
+                select(func.max(col(Change.seq))).where(
+                    col(Change.entity_type) == entity.value,
+                    col(Change.entity_id) == entity_id,
+                    col(Change.version) == version,
+                    col(Change.op) != ChangeOp.delete.value,
+                )
+            ).scalar_one()
+            if latest is None:
+                ever = session.execute(
+                    select(func.count())
+                    .select_from(Change)
+                    .where(
+                        col(Change.entity_type) == entity.value,
+                        col(Change.entity_id) == entity_id,
+                    )
+                ).scalar_one()
+                op = ChangeOp.update if ever else ChangeOp.create
+                record_change(session, None, entity, entity_id, op, version, origin="upgrade")
+            else:
+                text = document_for(session, entity, entity_id, ChangeOp.update)
+                session.execute(
+                    update(Change).where(col(Change.seq) == latest).values(document=text)
+                )
+            done += 1
+        if progress is not None and ids:
+            progress(entity.value, len(ids))
+    return done
