@@ -92,6 +92,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         # module, model and route as well (~90 ms, a pause every request in flight waits out).
         gc.freeze()
         yield
+        await app.state.db.notifier.close()
         await app.state.db.probe.close()
         if engine is None:
             app.state.db.engine.dispose()

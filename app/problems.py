@@ -40,6 +40,17 @@ class Problem(BaseModel):
     reference_count: int | None = Field(
         default=None, description="A refused delete (409): how many records refer to it in all."
     )
+    deleted_at: str | None = Field(
+        default=None,
+        description="A deleted entity (410): when it was deleted (RFC 3339).",
+        examples=["2026-11-27T09:05:00Z"],
+    )
+    last_version: int | None = Field(
+        default=None,
+        description="A deleted entity (410): its last version, readable with "
+        "`/versions` and `as_of=`.",
+        examples=[3],
+    )
 
 
 class ProblemError(Exception):
@@ -96,6 +107,13 @@ class Unauthorized(ProblemError):
     def __init__(self, detail: str) -> None:
         # RFC 6750 3: a 401 names the scheme the client should use.
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="elitekb"'})
+
+
+class Gone(ProblemError):
+    """The entity existed and was deleted: names when, and its last version."""
+
+    status = 410
+    slug = "gone"
 
 
 class Conflict(ProblemError):

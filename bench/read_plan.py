@@ -96,6 +96,15 @@ FILTERS: dict[tuple[str, tuple[str, ...]], Pool | Rarest | Const] = {
     ("/v1/search", ("types",)): Const("types=person"),
     ("/v1/changes", ("entity_type",)): Rarest("change", "entity_type", "person"),
     ("/v1/changes", ("entity_id",)): Pool("change_entity"),
+    # Resuming a walk, and a long-poll that has something to show at once.
+    ("/v1/changes", ("after",)): Const("after=1"),
+    ("/v1/changes", ("wait",)): Const("wait=1"),
+    # A citable read: the version current at a sequence number past the head.
+    ("/v1/persons/{person_id}", ("as_of",)): Const("as_of=999999999"),
+    ("/v1/organizations/{organization_id}", ("as_of",)): Const("as_of=999999999"),
+    ("/v1/roles/{role_id}", ("as_of",)): Const("as_of=999999999"),
+    ("/v1/sources/{source_id}", ("as_of",)): Const("as_of=999999999"),
+    ("/v1/claims/{claim_id}", ("as_of",)): Const("as_of=999999999"),
 }
 PAGING = {"limit", "cursor"}
 # Required parameters every scenario of the operation carries: (param, pool), at "popular"

@@ -114,7 +114,7 @@ async def list_annotations(
     "/{annotation_id}",
     summary="Get an annotation",
     response_model=AnnotationPublic,
-    responses=single_responses(401, 404, 422),
+    responses=single_responses(401, 404, 410, 422),
 )
 async def get_annotation(
     request: Request, db: DbDep, caller: CallerDep, annotation_id: AnnotationIdPath

@@ -1,24 +1,70 @@
-"""The change log: who changed what, when, as which version."""
+"""The change feed: every accepted write in commit order, with what the entity became.
+
+A reader resumes with `after=<last_seq>` (every page says where: the `last_seq` field and a
+`Link rel="next"`, the last page included) and may long-poll with `wait=`, which holds no
+database connection or worker thread while it waits (app/api/notify.py). Items carry the
+stored record of each version as the exact JSON text the write stored, spliced into the page
+unparsed, so a page costs one indexed range read and no re-serialisation of documents.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
+import pydantic_core
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from app.api.deps import DbDep
 from app.api.http import list_responses
 from app.auth import CallerDep
-from app.models.change import ChangeEntity, ChangePublic
-from app.pagination import CursorQuery, LimitQuery, Page
+from app.models.change import ChangeEntity, FeedPage
+from app.pagination import CursorQuery
 from app.services.catalog import changes as service
-from app.services.catalog.changes import ChangeFilters
+from app.services.catalog.changes import ChangeFilters, FeedEntry, FeedRows
 
 router = APIRouter(prefix="/v1/changes", tags=["changes"])
 
+MAX_WAIT = 30.0
+FEED_LINK_HEADERS = {
+    "Link": {
+        "description": 'RFC 8288 link to what follows, `<url>; rel="next"`, on every page: '
+        "the next page, or on the last page the same request resumed after `last_seq`.",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _item(entry: FeedEntry) -> bytes:
+    head = pydantic_core.to_json(entry.change)
+    document = entry.document.encode() if entry.document is not None else b"null"
+    tombstone = pydantic_core.to_json(entry.tombstone)
+    return head[:-1] + b',"document":' + document + b',"tombstone":' + tombstone + b"}"
+
+
+def _body(rows: FeedRows) -> bytes:
+    items = b",".join(_item(entry) for entry in rows.entries)
+    cursor = pydantic_core.to_json(rows.next_cursor)
+    return (
+        b'{"items":[' + items + b'],"next_cursor":' + cursor
+        + b',"last_seq":' + str(rows.last_seq).encode() + b"}"
+    )  # fmt: skip
+
+
+def _next_link(request: Request, rows: FeedRows) -> str:
+    if rows.next_cursor is not None:
+        url = request.url.include_query_params(cursor=rows.next_cursor)
+    else:
+        url = request.url.remove_query_params("cursor").include_query_params(after=rows.last_seq)
+    return f'<{url}>; rel="next"'
+
 
 @router.get(
-    "", summary="List changes", response_model=Page[ChangePublic], responses=list_responses(401)
+    "",
+    summary="Follow the change feed",
+    response_model=FeedPage,
+    responses={**list_responses(401), 200: {"headers": FEED_LINK_HEADERS}},
 )
 async def list_changes(
     request: Request,
@@ -35,15 +81,59 @@ async def list_changes(
             examples=["alexei-kudrin"],
         ),
     ] = None,
-    limit: int | None = LimitQuery,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=2**63 - 1,
+            description="Only changes after this sequence number: a previous page's "
+            "`last_seq`, to resume where it stopped.",
+            examples=[120],
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_WAIT,
+            description="Long-poll: with nothing newer to show, wait up to this many seconds "
+            "(at most 30) for a change to commit, then answer (an empty page if none did).",
+        ),
+    ] = 0,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="Page size, 1..1000 (default 50).")
+    ] = None,
     cursor: str | None = CursorQuery,
 ) -> Response:
-    """Every accepted write in order: sequence number, time, acting key, entity, operation
-    and the entity's new version, as far as the reader may see it (hidden annotations and
-    flags: see the annotation endpoints)."""
-    filters = ChangeFilters(entity_type=entity_type, entity_id=entity_id)
-    return await db.page(
-        lambda session: service.list_changes(
+    """Every accepted write in commit order: sequence number, time, acting key, entity,
+    operation, the entity's new version, and its stored record after the change (`document`),
+    or a `tombstone` for a delete. What each reader sees follows the read rules: hidden
+    annotations go as tombstones to whoever could not read them, their content never shown;
+    API-key rows reach admin keys only, without secrets.
+
+    To mirror the knowledge base, walk from the start, then keep asking with
+    `after=<last_seq>&wait=30`: a poller never starts over and never misses a commit."""
+    filters = ChangeFilters(entity_type=entity_type, entity_id=entity_id, after=after)
+
+    def read(session: Session) -> FeedRows:
+        return service.list_changes(
             session, caller.actor, filters=filters, cursor=cursor, limit=limit
-        ),
-    )
+        )
+
+    deadline = time.monotonic() + wait
+    # A long-poll's answer depends on when it was asked, so only wait=0 pages are cached.
+    rows = await (db.run(read) if wait else db.cached(read))
+    notifier = request.app.state.db.notifier
+    while not rows.entries and rows.next_cursor is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not await notifier.wait_beyond(rows.last_seq, remaining):
+            break
+        rows = await db.run(read)
+    return feed_response(request, rows)
+
+
+def feed_response(request: Request, rows: FeedRows) -> Response:
+    """A page of the feed with its Link to what follows."""
+    response = Response(content=_body(rows), media_type="application/json")
+    response.headers["Link"] = _next_link(request, rows)
+    return response

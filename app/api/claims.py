@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.deps import ClaimIdPath, DbDep, IfMatch
+from app.api.deps import AsOfQuery, ClaimIdPath, DbDep, IfMatch
 from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
@@ -18,9 +18,12 @@ from app.api.http import (
     list_responses,
     single_responses,
 )
+from app.api.versions import add_versions_route
 from app.auth import Curator
+from app.models.change import ChangeEntity
 from app.models.claim import ClaimCreate, ClaimPublic, ClaimUpdate
 from app.models.common import SLUG_MAX, ClaimKind, Modality, Stance
+from app.models.record import ClaimRecord
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import claims as service
 from app.services.catalog.claims import ClaimFilters
@@ -133,13 +136,17 @@ async def list_claims(
 @router.get(
     "/{claim_id}",
     summary="Get a claim",
-    response_model=ClaimPublic,
-    responses=single_responses(404, 422),
+    response_model=ClaimPublic | ClaimRecord,
+    responses=single_responses(404, 410, 422),
 )
-async def get_claim(request: Request, db: DbDep, claim_id: ClaimIdPath) -> Response:
+async def get_claim(
+    request: Request, db: DbDep, claim_id: ClaimIdPath, as_of: AsOfQuery = None
+) -> Response:
     """One claim with its quote, offsets, context, subjects, attribution, kind, modality,
     hedge and stance."""
-    return await db.one(lambda session: service.get_claim(session, claim_id))
+    return await db.one_as_of(
+        ChangeEntity.claim, claim_id, as_of, lambda session: service.get_claim(session, claim_id)
+    )
 
 
 @router.post(
@@ -194,3 +201,6 @@ async def delete_claim(
         lambda session: writes.delete_claim(session, caller.actor, claim_id, if_match=precondition)
     )
     return Response(status_code=204)
+
+
+add_versions_route(router, ChangeEntity.claim, "claim_id", 40, "clm_b2okhvymxr")

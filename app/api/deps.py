@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import anyio.to_thread
 import pydantic_core
-from fastapi import Depends, FastAPI, Header, Path, Request, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -21,12 +21,15 @@ from sqlmodel import Session
 
 from app.api.cache import MISS_STATE, STORABLE_STATE, RepresentationCache, SeqProbe
 from app.api.http import conditional_response, etag_of, representation
+from app.api.notify import ChangeNotifier
 from app.auth import caller_of
 from app.config import Settings
 from app.db import SETTINGS_KEY, write_session
+from app.models.change import ChangeEntity
 from app.models.common import SLUG_MAX
 from app.pagination import CURSOR_KEY_CACHE, set_link_header
 from app.problems import ProblemError
+from app.services.catalog.versions import parse_as_of, record_as_of
 
 R = TypeVar("R")
 
@@ -48,6 +51,18 @@ SourceIdPath = Annotated[
 ]
 ClaimIdPath = Annotated[
     str, Path(max_length=40, description="Opaque claim id.", examples=["clm_b2okhvymxr"])
+]
+
+AsOfQuery = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="Read the record as it stood then: a change-feed sequence number or an "
+        "RFC 3339 time. Answers the version's stored record (the shape `/versions` and the "
+        "change feed carry), byte for byte as stored; 404 if the entity did not exist yet, "
+        "410 if it had been deleted.",
+        examples=["120", "2026-11-27T09:05:00Z"],
+    ),
 ]
 
 IfMatch = Annotated[
@@ -73,6 +88,8 @@ class Db:
         # Anonymous readers' bodies, checked against the change log's sequence on every read.
         self.cache = RepresentationCache(settings.cache_max_bytes)
         self.probe = SeqProbe(engine)
+        # Wakes the change feed's long-pollers (app/api/notify.py).
+        self.notifier = ChangeNotifier(engine, self.probe)
         if settings.cursor_secret:
             self.cursor_cache["key"] = settings.cursor_secret.encode()
 
@@ -115,9 +132,7 @@ class RequestDb:
         if not caller_of(self.request).checked:
             await self.run(lambda session: None)
 
-    async def _cached(
-        self, make: Callable[[Session], tuple[bytes, str | None]]
-    ) -> tuple[bytes, str | None]:
+    async def cached(self, make: Callable[[Session], R]) -> R:
         """Run `make`; for an anonymous GET that the cache missed (app/api/cache.py
         `CacheMiddleware` read the change log's sequence before it), mark the response as
         one to keep, unless the caller turns out to hold a key."""
@@ -133,7 +148,28 @@ class RequestDb:
             body = representation(fn(session))
             return body, etag_of(body)
 
-        body, etag = await self._cached(make)
+        body, etag = await self.cached(make)
+        return conditional_response(self.request, body, etag)
+
+    async def one_as_of(
+        self,
+        entity: ChangeEntity,
+        entity_id: str,
+        as_of: str | None,
+        fn: Callable[[Session], BaseModel],
+    ) -> Response:
+        """`one(fn)`, or with `as_of` the entity's stored record of the version current then,
+        served as the exact bytes stored (so its ETag never changes): 404 before the entity
+        existed, 410 after its deletion."""
+        if as_of is None:
+            return await self.one(fn)
+        point = parse_as_of(as_of)
+
+        def make(session: Session) -> tuple[bytes, str | None]:
+            body = record_as_of(session, entity, entity_id, point).encode()
+            return body, etag_of(body)
+
+        body, etag = await self.cached(make)
         return conditional_response(self.request, body, etag)
 
     async def write(self, fn: Callable[[Session], R]) -> R:
@@ -169,7 +205,7 @@ class RequestDb:
             body: Any = {"items": items, "next_cursor": next_cursor}
             return pydantic_core.to_json(body), next_cursor
 
-        body, next_cursor = await self._cached(make)
+        body, next_cursor = await self.cached(make)
         response = Response(content=body, media_type="application/json")
         set_link_header(self.request, response, next_cursor)
         return response

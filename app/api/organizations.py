@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import DbDep, IfMatch, OrganizationIdPath
+from app.api.deps import AsOfQuery, DbDep, IfMatch, OrganizationIdPath
 from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
@@ -15,14 +15,17 @@ from app.api.http import (
     list_responses,
     single_responses,
 )
+from app.api.versions import add_versions_route
 from app.auth import Curator
-from app.models.common import EntityType, OrganizationKind
+from app.models.change import ChangeEntity
+from app.models.common import SLUG_MAX, EntityType, OrganizationKind
 from app.models.organization import (
     OrganizationCreate,
     OrganizationPublic,
     OrganizationSummary,
     OrganizationUpdate,
 )
+from app.models.record import OrganizationRecord
 from app.models.search import MentionPublic
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import mentions as mention_service
@@ -68,15 +71,20 @@ async def list_organizations(
 @router.get(
     "/{organization_id}",
     summary="Get an organisation",
-    response_model=OrganizationPublic,
-    responses=single_responses(404, 422),
+    response_model=OrganizationPublic | OrganizationRecord,
+    responses=single_responses(404, 410, 422),
 )
 async def get_organization(
-    request: Request, db: DbDep, organization_id: OrganizationIdPath
+    request: Request, db: DbDep, organization_id: OrganizationIdPath, as_of: AsOfQuery = None
 ) -> Response:
     """An organisation with its members and their roles. Example: `russian-elite`, the group
     the essay names Kudrin, Nabiullina, Gref, Mishustin and Sobyanin as examples of."""
-    return await db.one(lambda session: service.get_organization(session, organization_id))
+    return await db.one_as_of(
+        ChangeEntity.organization,
+        organization_id,
+        as_of,
+        lambda session: service.get_organization(session, organization_id),
+    )
 
 
 @router.post(
@@ -158,3 +166,8 @@ async def list_organization_mentions(
             session, EntityType.organization, organization_id, cursor=cursor, limit=limit
         ),
     )
+
+
+add_versions_route(
+    router, ChangeEntity.organization, "organization_id", SLUG_MAX, "central-bank-of-russia"
+)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.claims import ClaimListDep, scoped_claims_page
-from app.api.deps import DbDep, IfMatch, PersonIdPath
+from app.api.deps import AsOfQuery, DbDep, IfMatch, PersonIdPath
 from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
@@ -16,11 +16,14 @@ from app.api.http import (
     list_responses,
     single_responses,
 )
+from app.api.versions import add_versions_route
 from app.auth import CallerDep, Curator
 from app.models.annotation import AnnotationPublic
+from app.models.change import ChangeEntity
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX, EntityType, RoleStatus
 from app.models.person import PersonCreate, PersonPublic, PersonSummary, PersonUpdate
+from app.models.record import PersonRecord
 from app.models.role import RolePublic
 from app.models.search import MentionPublic
 from app.pagination import CursorQuery, LimitQuery, Page
@@ -79,13 +82,20 @@ async def list_persons(
 @router.get(
     "/{person_id}",
     summary="Get a person",
-    response_model=PersonPublic,
-    responses=single_responses(404, 422),
+    response_model=PersonPublic | PersonRecord,
+    responses=single_responses(404, 410, 422),
 )
-async def get_person(request: Request, db: DbDep, person_id: PersonIdPath) -> Response:
+async def get_person(
+    request: Request, db: DbDep, person_id: PersonIdPath, as_of: AsOfQuery = None
+) -> Response:
     """A person with name forms in every script, identifiers, roles (with the claim that
     states each) and claim counts by kind. Example: `alexei-kudrin`."""
-    return await db.one(lambda session: service.get_person(session, person_id))
+    return await db.one_as_of(
+        ChangeEntity.person,
+        person_id,
+        as_of,
+        lambda session: service.get_person(session, person_id),
+    )
 
 
 @router.get(
@@ -230,3 +240,6 @@ async def list_person_mentions(
             session, EntityType.person, person_id, cursor=cursor, limit=limit
         ),
     )
+
+
+add_versions_route(router, ChangeEntity.person, "person_id", SLUG_MAX, "alexei-kudrin")

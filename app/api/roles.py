@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.deps import DbDep, IfMatch
+from app.api.deps import AsOfQuery, DbDep, IfMatch
 from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
@@ -16,8 +16,11 @@ from app.api.http import (
     list_responses,
     single_responses,
 )
+from app.api.versions import add_versions_route
 from app.auth import Curator
+from app.models.change import ChangeEntity
 from app.models.common import SLUG_MAX, RoleKind, RoleStatus
+from app.models.record import RoleRecord
 from app.models.role import RoleCreate, RolePublic, RoleUpdate
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import roles as service
@@ -66,13 +69,17 @@ async def list_roles(
 @router.get(
     "/{role_id}",
     summary="Get a role",
-    response_model=RolePublic,
-    responses=single_responses(404, 422),
+    response_model=RolePublic | RoleRecord,
+    responses=single_responses(404, 410, 422),
 )
-async def get_role(request: Request, db: DbDep, role_id: RoleIdPath) -> Response:
+async def get_role(
+    request: Request, db: DbDep, role_id: RoleIdPath, as_of: AsOfQuery = None
+) -> Response:
     """One role with its person, organisation, status and the claim that states it; its
     ETag is what PATCH and DELETE need."""
-    return await db.one(lambda session: service.get_role(session, role_id))
+    return await db.one_as_of(
+        ChangeEntity.role, role_id, as_of, lambda session: service.get_role(session, role_id)
+    )
 
 
 @router.post(
@@ -125,3 +132,6 @@ async def delete_role(
         lambda session: writes.delete_role(session, caller.actor, role_id, if_match=precondition)
     )
     return Response(status_code=204)
+
+
+add_versions_route(router, ChangeEntity.role, "role_id", 40, "rol_lmqsafklax")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.claims import ClaimListDep, scoped_claims_page
-from app.api.deps import DbDep, IfMatch, SourceIdPath
+from app.api.deps import AsOfQuery, DbDep, IfMatch, SourceIdPath
 from app.api.http import (
     CREATE_RESPONSES,
     DELETE_RESPONSES,
@@ -16,9 +16,12 @@ from app.api.http import (
     list_responses,
     single_responses,
 )
+from app.api.versions import add_versions_route
 from app.auth import Curator
+from app.models.change import ChangeEntity
 from app.models.claim import ClaimPublic
 from app.models.common import SLUG_MAX
+from app.models.record import SourceRecord
 from app.models.search import MentionPublic
 from app.models.source import (
     SourceCreate,
@@ -72,13 +75,20 @@ async def list_sources(
 @router.get(
     "/{source_id}",
     summary="Get a source",
-    response_model=SourcePublic,
-    responses=single_responses(404, 422),
+    response_model=SourcePublic | SourceRecord,
+    responses=single_responses(404, 410, 422),
 )
-async def get_source(request: Request, db: DbDep, source_id: SourceIdPath) -> Response:
+async def get_source(
+    request: Request, db: DbDep, source_id: SourceIdPath, as_of: AsOfQuery = None
+) -> Response:
     """Metadata, how the stored text was derived from the original, its SHA-256, and the text
     itself when the source's rights are `full_text`."""
-    return await db.one(lambda session: service.get_source(session, source_id))
+    return await db.one_as_of(
+        ChangeEntity.source,
+        source_id,
+        as_of,
+        lambda session: service.get_source(session, source_id),
+    )
 
 
 @router.get(
@@ -211,3 +221,8 @@ async def list_source_mentions(
             session, source_id, filters=filters, cursor=cursor, limit=limit
         ),
     )
+
+
+add_versions_route(
+    router, ChangeEntity.source, "source_id", SLUG_MAX, "bondarev-2023-west-must-drive-a-wedge"
+)

@@ -98,7 +98,7 @@ class FeedItem(ChangePublic):
         json_schema_extra={
             "examples": [
                 {
-                    **ChangePublic.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                    **ChangePublic.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index,dict-item]
                     "document": {"id": "alexei-kudrin", "name": "Alexei Kudrin", "version": 2},
                     "tombstone": None,
                 }
@@ -110,7 +110,9 @@ class FeedItem(ChangePublic):
         description="The entity's record after this change (app/models/record.py shapes: "
         "the entity's own fields, references by id, no counts)."
     )
-    tombstone: Tombstone | None = PField(description="For a delete: what went, when, which version.")
+    tombstone: Tombstone | None = PField(
+        description="For a delete: what went, when, which version."
+    )
 
 
 class FeedPage(BaseModel):

@@ -104,7 +104,7 @@ class ClaimRecord(_Stamped):
     end: int
     subjects: list[SubjectRef]
     attributed_to: SubjectRef | None = PField(description="A known person or organisation.")
-    attributed_to_label: str | None = PField(description="Or only a label (\"many\").")
+    attributed_to_label: str | None = PField(description='Or only a label ("many").')
     kind: ClaimKind
     statement: str
     modality: Modality

@@ -47,6 +47,7 @@ from app.models.annotation import (
 )
 from app.pagination import Filters, Keyset, paginate
 from app.problems import NotFound
+from app.services.catalog.versions import missing
 from app.services.catalog.loaders import AnySelect, require
 
 ANNOTATIONS = Keyset("annotations", (col(Annotation.id),), lambda a: (a.id,))
@@ -164,7 +165,12 @@ def _public(a: Annotation, creator_name: str, reply_count: int) -> AnnotationPub
 
 
 def get_annotation(session: Session, annotation_id: str, actor: Actor) -> AnnotationPublic:
-    return assemble(session, [_require_visible(session, annotation_id, actor)])[0]
+    """The annotation; 410 Gone once deleted (its versions stay listed, with their content
+    to its creator and curators)."""
+    row = _require_visible(session, annotation_id, actor)
+    if row.deleted_at is not None:
+        raise missing(session, "annotation", annotation_id)
+    return assemble(session, [row])[0]
 
 
 @dataclass(frozen=True)

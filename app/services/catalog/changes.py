@@ -11,7 +11,16 @@ as it stands now:
   delete has) and its unhide as an appearance (op `create`), without the curator's key, so a
   tool that follows the log drops the annotation and picks it up again; and while it is hidden
   none of its rows carries a key id;
-- flags are moderation data: a flag row names its key only to curators and to that key.
+- flags are moderation data: a flag row names its key only to curators and to that key;
+- an annotation's stored records (the feed's `document`) reach only its creator and curators
+  while it is hidden or deleted now: anyone else sees its rows without content, and its hide
+  (or delete) as a tombstone;
+- API-key rows reach admin keys only (their records never hold a secret).
+
+The feed reads the log in sequence order from `after`. On PostgreSQL the writes append their
+rows under an advisory lock taken at commit (app/services/curation/transaction.py), so every
+sequence number at or below the highest committed one is committed or never will be: the
+highest number, read before the page, is where a reader that reached the end resumes.
 """
 
 from __future__ import annotations
@@ -24,7 +33,9 @@ from sqlmodel import Session, col
 
 from app.auth import Actor
 from app.models import Annotation, AnnotationVersion
+from app.models.api_key import Scope
 from app.models.change import Change, ChangeEntity, ChangeOp, ChangePublic
+from app.models.record import Tombstone
 from app.pagination import Filters, Keyset, paginate
 from app.services.catalog.loaders import AnySelect
 
@@ -46,6 +57,27 @@ _HIDDEN_THEN = func.coalesce(col(AnnotationVersion.content)["hidden"].as_boolean
 class ChangeFilters(Filters):
     entity_type: ChangeEntity | None = None
     entity_id: str | None = None
+    after: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One change as a reader sees it, with the stored record it may see (exact JSON text)
+    or the tombstone of what went."""
+
+    change: ChangePublic
+    document: str | None
+    tombstone: Tombstone | None
+
+
+@dataclass(frozen=True)
+class FeedRows:
+    entries: list[FeedEntry]
+    next_cursor: str | None
+    last_seq: int
+
+
+_HEAD = select(func.coalesce(func.max(col(Change.seq)), 0))
 
 
 def list_changes(
@@ -55,20 +87,51 @@ def list_changes(
     filters: ChangeFilters,
     cursor: str | None,
     limit: int | None,
-) -> tuple[list[ChangePublic], str | None]:
+) -> FeedRows:
+    """A page of the log from `filters.after` (or the cursor), and where to resume: the last
+    row's sequence, or at the end the highest sequence committed when the page was read."""
+    head = session.execute(_HEAD).scalar_one()
     stmt: AnySelect = select(Change, col(Annotation.hidden), col(Annotation.creator_key_id))
+    stmt = stmt.add_columns(col(Annotation.deleted_at).is_not(None))
     stmt = stmt.outerjoin(Annotation, _JOIN_ANNOTATION)
     if not actor.curator:
         stmt = stmt.outerjoin(AnnotationVersion, _JOIN_VERSION).where(_shown_to(actor))
+    if not actor.has(Scope.admin):
+        stmt = stmt.where(col(Change.entity_type) != ChangeEntity.api_key.value)
     if filters.entity_type:
         stmt = stmt.where(col(Change.entity_type) == filters.entity_type)
     if filters.entity_id:
         stmt = stmt.where(col(Change.entity_id) == filters.entity_id)
+    if filters.after is not None:
+        stmt = stmt.where(col(Change.seq) > filters.after)
     pager = paginate(session, stmt, CHANGES, cursor=cursor, limit=limit, filters=filters)
     rows, next_cursor = pager.page(list(session.execute(pager.stmt)))
-    return [_public(change, hidden, creator, actor) for change, hidden, creator in rows], (
-        next_cursor
-    )
+    entries = [
+        _entry(change, hidden, creator, bool(gone), actor) for change, hidden, creator, gone in rows
+    ]
+    if next_cursor is not None:
+        last = entries[-1].change.seq
+    else:
+        last = max(head, filters.after or 0, entries[-1].change.seq if entries else 0)
+    return FeedRows(entries, next_cursor, last)
+
+
+def _entry(
+    change: Change, hidden: bool | None, creator: str | None, gone: bool, actor: Actor
+) -> FeedEntry:
+    public = _public(change, hidden, creator, actor)
+    if public.op is ChangeOp.delete:
+        tombstone = Tombstone(
+            type=change.entity_type,
+            id=change.entity_id,
+            deleted_at=change.at,
+            version=change.version,
+        )
+        return FeedEntry(public, None, tombstone)
+    private = change.entity_type == ChangeEntity.annotation.value and (hidden or gone)
+    if private and not actor.curator and (creator is None or creator != actor.key_id):
+        return FeedEntry(public, None, None)
+    return FeedEntry(public, change.document, None)
 
 
 _APPEARANCES = (ChangeOp.create.value, ChangeOp.hide.value, ChangeOp.unhide.value)

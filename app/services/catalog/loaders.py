@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.models.common import EntityRef, EntityType, Identifier, NameForm
 from app.models.role import RoleOrganization, RolePerson, RoleProvenance, RolePublic
-from app.problems import NotFound
+from app.services.catalog.versions import missing
 
 # A SELECT of any number of columns (Select is variadic in SQLAlchemy 2.1).
 AnySelect = Select[*tuple[Any, ...]]
@@ -52,7 +52,7 @@ def require(session: Session, model: type[M], entity_id: str) -> M:
     """Load a row by its id or raise NotFound naming what was asked for."""
     row = session.execute(_by_id_stmt(model), {"id": entity_id}).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"No {model.__tablename__} with id {entity_id!r}.")
+        raise missing(session, str(model.__tablename__), entity_id)
     return row
 
 

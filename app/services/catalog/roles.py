@@ -11,8 +11,8 @@ from app.models import Role
 from app.models.common import RoleKind, RoleStatus
 from app.models.role import RolePublic
 from app.pagination import Filters, Keyset, paginate
-from app.problems import NotFound
 from app.services.catalog.loaders import role_public, role_select
+from app.services.catalog.versions import missing
 
 _ROLE_BY_ID = role_select().where(col(Role.id) == bindparam("id"))
 
@@ -20,7 +20,7 @@ _ROLE_BY_ID = role_select().where(col(Role.id) == bindparam("id"))
 def get_role(session: Session, role_id: str) -> RolePublic:
     row = session.execute(_ROLE_BY_ID, {"id": role_id}).first()
     if row is None:
-        raise NotFound(f"No role with id {role_id!r}.")
+        raise missing(session, "role", role_id)
     return role_public(row)
 
 

@@ -13,15 +13,14 @@ from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 from app.auth import Actor
 from app.models.change import Change, ChangeEntity, ChangeOp
 from app.models.common import utcnow
-from app.problems import NotFound
+from app.services.catalog.versions import missing
 from app.services.curation.records import document_for
 
 M = TypeVar("M", bound=SQLModel)
@@ -57,7 +56,7 @@ def lock(session: Session, model: type[M], entity_id: str) -> M:
     pk = sa_inspect(model).primary_key[0]
     row = session.exec(select(model).where(pk == entity_id).with_for_update()).first()
     if row is None:
-        raise NotFound(f"No {model.__tablename__} with id {entity_id!r}.")
+        raise missing(session, str(model.__tablename__), entity_id)
     return row
 
 
@@ -107,6 +106,8 @@ def record_change(
 
 
 _PENDING = "elitekb.pending_changes"
+# The PostgreSQL NOTIFY channel the feed's long-pollers listen on (app/api/notify.py).
+CHANGE_CHANNEL = "elitekb_changes"
 
 
 @event.listens_for(Session, "before_commit")
@@ -128,6 +129,11 @@ def _write_changes(session: Session) -> None:
     for change in pending:
         change.at = now
     session.add_all(pending)
+    if session.get_bind().dialect.name == "postgresql":
+        # Wake the feed's long-pollers in every process (app/api/notify.py) as this commits.
+        session.flush()
+        head = max(change.seq or 0 for change in pending)
+        session.execute(text("SELECT pg_notify(:c, :s)"), {"c": CHANGE_CHANNEL, "s": str(head)})
 
 
 @event.listens_for(Session, "after_rollback")
