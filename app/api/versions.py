@@ -2,7 +2,6 @@
 of one curated record, oldest first, as the change feed carries them (sequence, time, acting
 key, operation, version and the record after it; a tombstone for the delete)."""
 
-
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response

@@ -47,8 +47,8 @@ from app.models.annotation import (
 )
 from app.pagination import Filters, Keyset, paginate
 from app.problems import NotFound
-from app.services.catalog.versions import missing
 from app.services.catalog.loaders import AnySelect, require
+from app.services.catalog.versions import missing
 
 ANNOTATIONS = Keyset("annotations", (col(Annotation.id),), lambda a: (a.id,))
 # The same order and cursors, read off a person's rows of annotation_about.
