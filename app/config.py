@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Bytes of response bodies each process keeps for anonymous reads (app/api/cache.py);
     # 0 turns the cache off.
     cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    # Longest a change-feed long-poll (`GET /v1/changes?wait=`) waits, in seconds: a request
+    # asking for more waits this long. Lower it behind a proxy with a shorter read timeout.
+    feed_max_wait: float = Field(default=30.0, ge=0, le=30)
     # Rate limits in the `limits` notation ("600/minute", "10/second;1000/hour"); empty
     # disables. Anonymous clients are limited per IP address, API keys per key.
     rate_limit_anonymous: str = "600/minute"

@@ -97,7 +97,8 @@ async def list_changes(
             ge=0,
             le=MAX_WAIT,
             description="Long-poll: with nothing newer to show, wait up to this many seconds "
-            "(at most 30) for a change to commit, then answer (an empty page if none did).",
+            "(at most 30, or the server's ELITEKB_FEED_MAX_WAIT) for a change to commit, "
+            "then answer (an empty page if none did).",
         ),
     ] = 0,
     limit: Annotated[
@@ -120,6 +121,7 @@ async def list_changes(
             session, caller.actor, filters=filters, cursor=cursor, limit=limit
         )
 
+    wait = min(wait, request.app.state.settings.feed_max_wait)
     deadline = time.monotonic() + wait
     # A long-poll's answer depends on when it was asked, so only wait=0 pages are cached.
     rows = await (db.run(read) if wait else db.cached(read))

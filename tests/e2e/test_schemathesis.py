@@ -65,7 +65,8 @@ def statuses() -> Iterator[Counter[tuple[str, int]]]:
 
 @pytest.fixture
 def app(engine: Engine) -> FastAPI:
-    return create_app(engine, app_settings())
+    # A long-poll of the change feed waits at most 0.1 s here, not the 30 s it may ask for.
+    return create_app(engine, app_settings(feed_max_wait=0.1))
 
 
 @pytest.fixture

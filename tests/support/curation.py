@@ -84,6 +84,8 @@ def problem(
 
 
 REFERENCES = frozenset({"references", "reference_count"})
+# A 410 names when the entity went and its last version.
+GONE = frozenset({"deleted_at", "last_version"})
 
 
 def seed_references(entity_type: str, entity_id: str) -> list[dict[str, str]]:

@@ -164,6 +164,11 @@ def _public(a: Annotation, creator_name: str, reply_count: int) -> AnnotationPub
 # -- reads ------------------------------------------------------------------------------------
 
 
+def annotation_as_written(session: Session, annotation_id: str, actor: Actor) -> AnnotationPublic:
+    """The annotation as a write leaves it, a delete's tombstone included."""
+    return assemble(session, [_require_visible(session, annotation_id, actor)])[0]
+
+
 def get_annotation(session: Session, annotation_id: str, actor: Actor) -> AnnotationPublic:
     """The annotation; 410 Gone once deleted (its versions stay listed, with their content
     to its creator and curators)."""

@@ -25,7 +25,12 @@ from app.models.change import ChangeEntity, ChangeOp
 from app.models.common import Rights, utcnow
 from app.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.annotations.about import is_public, link, republish
-from app.services.annotations.reads import TARGET_MODELS, assemble, can_see, get_annotation
+from app.services.annotations.reads import (
+    TARGET_MODELS,
+    annotation_as_written,
+    assemble,
+    can_see,
+)
 from app.services.curation.transaction import (
     Precondition,
     bump,
@@ -145,7 +150,7 @@ def create_annotation(session: Session, actor: Actor, data: AnnotationCreate) ->
     link(session, row)
     _record(session, actor, row, ChangeOp.create)
     session.commit()
-    return get_annotation(session, annotation_id, actor)
+    return annotation_as_written(session, annotation_id, actor)
 
 
 def _key_id(actor: Actor) -> str:
@@ -258,7 +263,7 @@ def update_annotation(
     )
     if not changed:
         session.rollback()
-        return get_annotation(session, annotation_id, actor)
+        return annotation_as_written(session, annotation_id, actor)
     if tags != list(row.tags):
         for old in session.scalars(
             select(AnnotationTag).where(col(AnnotationTag.annotation_id) == row.id)
@@ -271,7 +276,7 @@ def update_annotation(
     bump(row)
     _record(session, actor, row, ChangeOp.update)
     session.commit()
-    return get_annotation(session, annotation_id, actor)
+    return annotation_as_written(session, annotation_id, actor)
 
 
 def delete_annotation(
@@ -289,7 +294,7 @@ def delete_annotation(
         session.delete(old)
     _record(session, actor, row, ChangeOp.delete)
     session.commit()
-    return get_annotation(session, annotation_id, actor)
+    return annotation_as_written(session, annotation_id, actor)
 
 
 def flag_annotation(
@@ -311,7 +316,7 @@ def flag_annotation(
     row.flag_count += 1
     record_change(session, actor, ChangeEntity.annotation, row.id, ChangeOp.flag, row.version)
     session.commit()
-    return get_annotation(session, annotation_id, actor)
+    return annotation_as_written(session, annotation_id, actor)
 
 
 def set_hidden(
@@ -338,4 +343,4 @@ def set_hidden(
     bump(row)
     _record(session, actor, row, ChangeOp.hide if hidden else ChangeOp.unhide)
     session.commit()
-    return get_annotation(session, annotation_id, actor)
+    return annotation_as_written(session, annotation_id, actor)
