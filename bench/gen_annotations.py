@@ -28,7 +28,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import gen_records
+
 from app.services.text.spans import CONTEXT_CHARS
+
+# (at seconds, key id, annotation id, op, version, change.document)
+Event = tuple[int, str, str, str, int, str | None]
 
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 ANNOTATE_KEYS = 30
@@ -174,6 +179,37 @@ def content(a: Ann, body: str | None, hidden: bool, reason: str | None, deleted:
             "hidden_reason": reason,
             "deleted": deleted,
         }
+    )
+
+
+def stored(
+    a: Ann,
+    start: dt.datetime,
+    at: int,
+    version: int,
+    body: str | None,
+    hidden: bool,
+    reason: str | None,
+) -> str:
+    """change.document of the version written at `at` (not a delete: that stores none)."""
+    return gen_records.annotation(
+        annotation_id=a.id,
+        target_type=a.target_type,
+        target_id=a.target_id,
+        selector=a.selector,
+        motivation=a.motivation,
+        body=body,
+        tags=a.tags,
+        verdict=a.verdict,
+        confidence=a.confidence,
+        links=a.links,
+        creator=a.creator,
+        thread_id=a.thread_id,
+        hidden=hidden,
+        hidden_reason=reason,
+        created=start + dt.timedelta(seconds=a.at),
+        updated=start + dt.timedelta(seconds=at),
+        version=version,
     )
 
 
@@ -388,15 +424,16 @@ class AnnotationPlan:
 
     def rows(
         self, start: dt.datetime, ts: Callable[[dt.datetime], Any]
-    ) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[int, str, str, str, int]]]:
+    ) -> tuple[dict[str, list[tuple[Any, ...]]], list[Event]]:
         """Rows of annotation, annotation_tag and annotation_version, and the annotation
-        events (at seconds, key id, annotation id, op, version) in no particular order."""
+        events (at seconds, key id, annotation id, op, version, stored record) in no
+        particular order."""
 
         def when(seconds: int) -> Any:
             return ts(start + dt.timedelta(seconds=seconds))
 
         ann_rows, tag_rows, version_rows = [], [], []
-        events: list[tuple[int, str, str, str, int]] = []
+        events: list[Event] = []
         for a in self.annotations:
             body = a.body
             hidden, reason, deleted = False, None, False
@@ -412,7 +449,9 @@ class AnnotationPlan:
                     content(a, body, hidden, reason, deleted),
                 )
             )
-            events.append((a.at, a.creator, a.id, "create", 1))
+            events.append(
+                (a.at, a.creator, a.id, "create", 1, stored(a, start, a.at, 1, body, False, None))
+            )
             updated = a.at
             for at, op, key_id in sorted(a.writes):
                 version += 1
@@ -426,7 +465,8 @@ class AnnotationPlan:
                 version_rows.append(
                     (a.id, version, when(at), key_id, op, content(a, body, hidden, reason, deleted))
                 )
-                events.append((at, key_id, a.id, op, version))
+                document = None if deleted else stored(a, start, at, version, body, hidden, reason)
+                events.append((at, key_id, a.id, op, version, document))
             sel = a.selector
             ann_rows.append(
                 (
@@ -506,4 +546,14 @@ KEY_COLS = (
     "updated_at",
     "version",
 )
-CHANGE_COLS = ("seq", "at", "key_id", "origin", "entity_type", "entity_id", "op", "version")
+CHANGE_COLS = (
+    "seq",
+    "at",
+    "key_id",
+    "origin",
+    "entity_type",
+    "entity_id",
+    "op",
+    "version",
+    "document",
+)

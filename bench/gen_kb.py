@@ -75,6 +75,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "bench"))
 
+import gen_records  # noqa: E402
 from gen_annotations import (  # noqa: E402
     ANNOTATION_COLS,
     CHANGE_COLS,
@@ -1331,15 +1332,15 @@ def generate(
     cli_writes = 0
     change_rows: list[tuple[Any, ...]] = []
 
-    def logged(entity_type: str, ids: Iterable[str]) -> None:
+    def logged(entity_type: str, entity_id: str, document: str) -> None:
+        """A create by the import, with its stored record (gen_records.py)."""
         nonlocal seq, cli_writes
-        for entity_id in ids:
-            seq += 1
-            at = CREATED + dt.timedelta(seconds=cli_writes // CLI_WRITES_PER_SECOND)
-            cli_writes += 1
-            change_rows.append(
-                (seq, writer.ts(at), None, "cli", entity_type, entity_id, "create", 1)
-            )
+        seq += 1
+        at = CREATED + dt.timedelta(seconds=cli_writes // CLI_WRITES_PER_SECOND)
+        cli_writes += 1
+        change_rows.append(
+            (seq, writer.ts(at), None, "cli", entity_type, entity_id, "create", 1, document)
+        )
 
     def flush_changes() -> None:
         put("change", CHANGE_COLS, change_rows)
@@ -1353,7 +1354,22 @@ def generate(
     doc_rows: list[tuple[Any, ...]] = []
     variant_fields: tuple[str, ...] = ()
     person_cols = PERSON_COLS + (("birth_date",) if with_birth else ())
+    documents: dict[str, list[tuple[str, str]]] = {"person": [], "organization": [], "role": []}
     for p in gen.persons:
+        documents["person"].append(
+            (
+                p.id,
+                gen_records.person(
+                    p.id,
+                    p.display,
+                    p.description,
+                    p.birth_date if with_birth else None,
+                    p.forms,
+                    PROVENANCE,
+                    CREATED,
+                ),
+            )
+        )
         row: tuple[Any, ...] = (p.id, p.display, p.description, now, now, 1)
         if with_birth:
             row += (writer.day(p.birth_date) if p.birth_date else None,)
@@ -1377,6 +1393,14 @@ def generate(
             form_rows.append(
                 (None, o.id, ordinal, name, name_key(name), lang, script, kind, scheme, PROVENANCE)
             )
+        documents["organization"].append(
+            (
+                o.id,
+                gen_records.organization(
+                    o.id, o.display, o.kind, o.description, forms, PROVENANCE, CREATED
+                ),
+            )
+        )
         for v in variants_of(o.display, [(f[0], f[4]) for f in forms]):
             variant_fields = variant_fields or tuple(v)
             variant_rows.append((None, o.id, *(v[k] for k in variant_fields)))
@@ -1412,9 +1436,13 @@ def generate(
                 )
             )
     put("role", ROLE_COLS, role_rows)
-    logged("person", (p.id for p in gen.persons))
-    logged("organization", (o.id for o in gen.orgs))
-    logged("role", (r[0] for r in role_rows))
+    for r in role_rows:
+        documents["role"].append(
+            (r[0], gen_records.role(dict(zip(ROLE_COLS, r, strict=True)), CREATED))
+        )
+    for entity_type, docs in documents.items():
+        for entity_id, document in docs:
+            logged(entity_type, entity_id, document)
     flush_changes()
     # The names detection knows, read back as the app reads them (seed and generated).
     lexicon = Lexicon()
@@ -1492,27 +1520,29 @@ def generate(
             title = f"{title_person.cyr_full}: новости недели из {rng.choice(gen.towns).gen}"
         title_keys = piece_keys(title)
         publisher = rng.choice(gen.media)
-        batch["source"].append(
-            (
-                source_id,
-                title,
-                None,
-                publisher.id,
-                writer.day(first_day + dt.timedelta(days=rng.randrange(4000))),
-                lang,
-                "news",
-                "full_text",
-                text,
-                hashlib.sha256(text.encode()).hexdigest(),
-                len(text),
-                None,
-                "[]",
-                "[]",
-                now,
-                now,
-                1,
-            )
+        source_row = (
+            source_id,
+            title,
+            None,
+            publisher.id,
+            writer.day(first_day + dt.timedelta(days=rng.randrange(4000))),
+            lang,
+            "news",
+            "full_text",
+            text,
+            hashlib.sha256(text.encode()).hexdigest(),
+            len(text),
+            None,
+            "[]",
+            "[]",
+            now,
+            now,
+            1,
         )
+        batch["source"].append(source_row)
+        source_values = dict(zip(SOURCE_COLS, source_row, strict=True))
+        source_values["derivation"] = source_values["publisher_notes"] = []
+        source_document = gen_records.source(source_values, [], CREATED)
         source_terms = " ".join(title_keys + source_keys)
         if s % 101 == 0:
             expected = terms.index_text(title, text)
@@ -1533,7 +1563,7 @@ def generate(
             plan.add_source_target(
                 source_id, text, [(a, a + len(sen.quote)) for a, sen in sentence_rows]
             )
-        logged("source", [source_id])
+        logged("source", source_id, source_document)
         for start, sen in sentence_rows:
             quote, qkeys, statement, skeys = sen.quote, sen.keys, sen.statement, sen.statement_keys
             tpl, person, org = sen.tpl, sen.person, sen.org
@@ -1546,37 +1576,39 @@ def generate(
                 assert text[start:end] == quote
                 verified += 1
             claim_no += 1
-            batch["claim"].append(
-                (
-                    cid,
-                    source_id,
-                    quote,
-                    start,
-                    end,
-                    text[max(0, start - 32) : start],
-                    text[end : end + 32],
-                    person.id if tpl.spoken else None,
-                    None,
-                    None if tpl.spoken else "the author",
-                    tpl.kind,
-                    statement[:2000],
-                    "speculative" if tpl.kind == "prediction" else rng.choice(MODALITY_CHOICES),
-                    None,
-                    rng.choice(STANCES),
-                    None,
-                    now,
-                    now,
-                    1,
-                )
+            claim_row = (
+                cid,
+                source_id,
+                quote,
+                start,
+                end,
+                text[max(0, start - 32) : start],
+                text[end : end + 32],
+                person.id if tpl.spoken else None,
+                None,
+                None if tpl.spoken else "the author",
+                tpl.kind,
+                statement[:2000],
+                "speculative" if tpl.kind == "prediction" else rng.choice(MODALITY_CHOICES),
+                None,
+                rng.choice(STANCES),
+                None,
+                now,
+                now,
+                1,
             )
-            batch["sub"].append(
-                (cid, 0, None, org.id, org.id, source_id, start)
-                if tpl.org_subject
-                else (cid, 0, person.id, None, person.id, source_id, start)
-            )
+            batch["claim"].append(claim_row)
+            subject = (None, org.id) if tpl.org_subject else (person.id, None)
+            batch["sub"].append((cid, 0, *subject, subject[0] or subject[1], source_id, start))
             if not tpl.org_subject:
                 claims_of[person_index[person.id]].append(claim_no - 1)
-            logged("claim", [cid])
+            logged(
+                "claim",
+                cid,
+                gen_records.claim(
+                    dict(zip(CLAIM_COLS, claim_row, strict=True)), [subject], CREATED
+                ),
+            )
             batch["doc"].append(("claim", cid, claim_terms))
         if (s + 1) % FLUSH_SOURCES == 0 or s + 1 == sources:
             flush()
@@ -1597,10 +1629,15 @@ def generate(
     t = time.perf_counter()
     plan.make_keys(lambda i: opaque_id("key_", i, seed, chars=10))
     keys_at = CREATED + dt.timedelta(seconds=cli_writes // CLI_WRITES_PER_SECOND + 60)
-    put("api_key", KEY_COLS, plan.key_rows(writer.ts(keys_at)))
-    for k in plan.keys:
+    key_rows = plan.key_rows(writer.ts(keys_at))
+    put("api_key", KEY_COLS, key_rows)
+    for k, row in zip(plan.keys, key_rows, strict=True):
         seq += 1
-        change_rows.append((seq, writer.ts(keys_at), None, "cli", "api_key", k.id, "create", 1))
+        hint = row[KEY_COLS.index("hint")]
+        document = gen_records.api_key(k.id, k.name, k.scopes, hint, keys_at)
+        change_rows.append(
+            (seq, writer.ts(keys_at), None, "cli", "api_key", k.id, "create", 1, document)
+        )
     flush_changes()
     # A claim about a person is annotated more often the more that person is quoted: persons
     # are drawn with their quoting weight ** ANNOTATION_SKEW, then one of their claims.
@@ -1628,10 +1665,12 @@ def generate(
     put("annotation_tag", TAG_COLS, tables["annotation_tag"])
     put("annotation_version", VERSION_COLS, tables["annotation_version"])
     events.sort()
-    for at, key_id, annotation_id, op, version in events:
+    for at, key_id, annotation_id, op, version, document in events:
         seq += 1
         when = writer.ts(start + dt.timedelta(seconds=at))
-        change_rows.append((seq, when, key_id, "api", "annotation", annotation_id, op, version))
+        change_rows.append(
+            (seq, when, key_id, "api", "annotation", annotation_id, op, version, document)
+        )
     flush_changes()
     _log(
         f"{len(plan.keys)} API keys, {len(tables['annotation']):,} annotations, "
