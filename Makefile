@@ -19,6 +19,8 @@ BENCH_ARGS ?=
 SEARCH_BENCH_ARGS ?=
 # Extra flags for bench/read_bench.py, e.g. READ_BENCH_ARGS='--backends sqlite --sizes 2000,20000'.
 READ_BENCH_ARGS ?=
+# Extra flags for bench/feed_bench.py, e.g. FEED_BENCH_ARGS='--backends sqlite --claims 20000'.
+FEED_BENCH_ARGS ?=
 # Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade or LOCK_FLAGS='--upgrade-package fastapi'.
 LOCK_FLAGS ?=
 UV_VERSION ?= 0.13.9
@@ -37,7 +39,7 @@ INSTALL_DEV_STAMP := $(VENV)/.install-dev.stamp
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--python-version 3.11 --python-platform linux --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: help install install-dev run test lint fmt lock bench bench-search bench-reads clean clean-data
+.PHONY: help install install-dev run test lint fmt lock bench bench-search bench-reads bench-feed clean clean-data
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -89,6 +91,9 @@ bench-search: install-dev ## /v1/search and /v1/match latency on a generated KB 
 
 bench-reads: install-dev ## Every GET (and match, annotation POST) at 10k and 1M claims vs bare FastAPI, SQLite and PostgreSQL (~45 min)
 	$(BIN)/python bench/read_bench.py $(READ_BENCH_ARGS)
+
+bench-feed: install-dev ## Change feed on a generated KB (1M claims), SQLite and PostgreSQL: walk rate, write-to-follower latency, idle long-pollers' connections
+	$(BIN)/python bench/feed_bench.py $(FEED_BENCH_ARGS)
 
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install uv==$(UV_VERSION)

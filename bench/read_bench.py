@@ -132,10 +132,10 @@ def _database(
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
-def _create_key(url: str, scope: str) -> tuple[str, str]:
+def _create_key(url: str, scope: str, name: str = "read-bench") -> tuple[str, str]:
     """(key id, secret) of a new key made with `elitekb keys create`."""
     out = subprocess.run(
-        [sys.executable, "-m", "app.cli", "keys", "create", "--name", f"read-bench-{scope}"]
+        [sys.executable, "-m", "app.cli", "keys", "create", "--name", f"{name}-{scope}"]
         + ["--scope", scope],
         env=_child_env(ELITEKB_DATABASE_URL=url),
         capture_output=True,
