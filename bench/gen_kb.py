@@ -37,7 +37,8 @@ The rest of a whole knowledge base, as the app's own writes would leave it:
   assessments; ~6.6% edited, 3% hidden by a curator, 2% deleted by their creator, each write with
   its annotation_version row;
 - the change log: one row per write (the import's creates with origin cli, at 1,000 writes a
-  second from 2026-01-01; the keys; every annotation write with origin api and its key).
+  second from 2026-01-01; the keys; every annotation write with origin api and its key), each
+  but a delete with the record its version stores (change.document, bench/gen_records.py).
 The copies the read paths index are written with the rows (claim_subject's subject_id,
 source_id and quote_start) or derived from them after the load, before the indexes are built,
 with the app's own SQL (claim_tally: app/services/curation/denormalised.py; annotation_about
