@@ -10,13 +10,14 @@ unparsed, so a page costs one indexed range read and no re-serialisation of docu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 import pydantic_core
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.deps import DbDep
+from app.api.deps import DbDep, RequestDb
 from app.api.http import list_responses
 from app.auth import CallerDep
 from app.models.change import ChangeEntity, FeedPage
@@ -122,16 +123,23 @@ async def list_changes(
         )
 
     wait = min(wait, request.app.state.settings.feed_max_wait)
-    deadline = time.monotonic() + wait
     # A long-poll's answer depends on when it was asked, so only wait=0 pages are cached.
-    rows = await (db.run(read) if wait else db.cached(read))
-    notifier = request.app.state.db.notifier
+    rows = await (_long_poll(db, read, wait) if wait else db.cached(read))
+    return feed_response(request, rows)
+
+
+async def _long_poll(db: RequestDb, read: Callable[[Session], FeedRows], wait: float) -> FeedRows:
+    """Read; while there is nothing to show, wait (no connection, no thread) for a commit
+    past what was read, then read again, until `wait` seconds have passed."""
+    deadline = time.monotonic() + wait
+    rows = await db.run(read)
+    notifier = db.db.notifier
     while not rows.entries and rows.next_cursor is None:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not await notifier.wait_beyond(rows.last_seq, remaining):
             break
         rows = await db.run(read)
-    return feed_response(request, rows)
+    return rows
 
 
 def feed_response(request: Request, rows: FeedRows) -> Response:

@@ -15,6 +15,7 @@ from tests.support.clients import Keys
 from tests.support.curation import (
     ANNOTATOR,
     CURATOR,
+    GONE,
     REFERENCES,
     changes,
     created,
@@ -186,7 +187,7 @@ def test_delete_person(client: TestClient, keys: Keys) -> None:
     )
     assert gone.status_code == 204
     assert gone.content == b""
-    problem(client.get("/v1/persons/sergei-lavrov"), 404, "'sergei-lavrov'")
+    problem(client.get("/v1/persons/sergei-lavrov"), 410, "'sergei-lavrov'", extra=GONE)
     assert client.get("/v1/persons", params={"q": "лавров"}).json()["items"] == []
     # Deleted with the last version it had.
     assert changes(client, "person", "sergei-lavrov") == [
@@ -196,8 +197,9 @@ def test_delete_person(client: TestClient, keys: Keys) -> None:
     ]
     problem(
         client.delete("/v1/persons/sergei-lavrov", headers=with_etag(keys, "*")),
-        404,
+        410,
         "'sergei-lavrov'",
+        extra=GONE,
     )
     # Its identifier went with it, and the id can be used again.
     create_lavrov(client, keys)
@@ -513,7 +515,7 @@ def test_organization_life_cycle(client: TestClient, keys: Keys) -> None:
         headers=with_etag(keys, edited.headers["etag"]),
     )
     assert gone.status_code == 204
-    problem(client.get("/v1/organizations/accounts-chamber-of-russia"), 404)
+    problem(client.get("/v1/organizations/accounts-chamber-of-russia"), 410, extra=GONE)
     assert changes(client, "organization", "accounts-chamber-of-russia") == [
         ("create", 1),
         ("update", 2),

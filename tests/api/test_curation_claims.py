@@ -25,6 +25,7 @@ from tests.support.clients import Keys
 from tests.support.curation import (
     ANNOTATOR,
     CURATOR,
+    GONE,
     REFERENCES,
     changes,
     created,
@@ -130,7 +131,7 @@ def test_role_life_cycle(client: TestClient, keys: Keys) -> None:
 
     gone = client.delete(f"/v1/roles/{rid}", headers=with_etag(keys, edited.headers["etag"]))
     assert gone.status_code == 204
-    problem(client.get(f"/v1/roles/{rid}"), 404, repr(rid))
+    problem(client.get(f"/v1/roles/{rid}"), 410, repr(rid), extra=GONE)
     assert changes(client, "role", rid) == [("create", 1), ("update", 2), ("delete", 2)]
 
 
@@ -467,7 +468,7 @@ def test_delete_source(client: TestClient, keys: Keys) -> None:
     create_note(client, keys)
     tag = etag(client, "/v1/sources/kudrin-note")
     assert client.delete("/v1/sources/kudrin-note", headers=with_etag(keys, tag)).status_code == 204
-    problem(client.get("/v1/sources/kudrin-note"), 404)
+    problem(client.get("/v1/sources/kudrin-note"), 410, extra=GONE)
     listed = client.get("/v1/sources", params={"author": "boris-bondarev"}).json()["items"]
     assert [s["id"] for s in listed] == [SOURCE_ID]
     assert changes(client, "source", "kudrin-note") == [("create", 1), ("delete", 1)]
@@ -788,7 +789,7 @@ def test_delete_claim(client: TestClient, keys: Keys, engine: Engine) -> None:
     )
     tag = etag(client, f"/v1/claims/{cid}")
     assert client.delete(f"/v1/claims/{cid}", headers=with_etag(keys, tag)).status_code == 204
-    problem(client.get(f"/v1/claims/{cid}"), 404)
+    problem(client.get(f"/v1/claims/{cid}"), 410, extra=GONE)
     assert cid not in [
         c["id"] for c in client.get("/v1/persons/alexei-kudrin/claims").json()["items"]
     ]

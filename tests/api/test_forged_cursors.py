@@ -72,6 +72,16 @@ LISTS: list[tuple[str, str, dict[str, str], tuple[Any, ...]]] = [
         (SHORT_ID,),
     ),
     ("/v1/changes", "/v1/changes", {}, (INT64,)),
+    *(
+        (f"/v1/{kind}/{{{param}}}/versions", f"/v1/{kind}/{value}/versions", {}, (INT64,))
+        for kind, param, value in (
+            ("persons", "person_id", "alexei-kudrin"),
+            ("organizations", "organization_id", "russian-elite"),
+            ("sources", "source_id", SOURCE_ID),
+            ("claims", "claim_id", "{claim}"),
+            ("roles", "role_id", "{role}"),
+        )  # each edited once by the `annotated` fixture, so it has a second version
+    ),
     ("/v1/keys", "/v1/keys", {}, (SHORT_ID,)),
     ("/v1/search", "/v1/search", {"q": "Putin"}, (("int", 0, 10_000), ("int", 0, 3), SLUG)),
 ]
@@ -181,12 +191,33 @@ def test_every_paginated_list_is_covered(client: TestClient) -> None:
     assert paginated == {template for template, _, _, _ in LISTS}
 
 
+def edit_one_of_each(client: TestClient, keys: Keys) -> dict[str, str]:
+    """Give a person, an organisation, a source, a claim and a role a second version (so
+    their /versions lists have two pages of one); returns the claim's and the role's id."""
+    claim = client.get("/v1/claims", params={"subject": "vladimir-putin", "limit": 1})
+    role = client.get("/v1/persons/alexei-kudrin/roles", params={"limit": 1})
+    ids = {"claim": claim.json()["items"][0]["id"], "role": role.json()["items"][0]["id"]}
+    for path, change in (
+        ("/v1/persons/alexei-kudrin", {"description": "Edited for a second version."}),
+        ("/v1/organizations/russian-elite", {"description": "Edited for a second version."}),
+        (f"/v1/sources/{SOURCE_ID}", {"title": "Edited for a second version"}),
+        (f"/v1/claims/{ids['claim']}", {"statement": "Edited for a second version."}),
+        (f"/v1/roles/{ids['role']}", {"title": "Edited for a second version"}),
+    ):
+        tag = client.get(path).headers["etag"]
+        edited = client.patch(path, json=change, headers={**keys["carol"], "If-Match": tag})
+        assert edited.status_code == 200, (path, edited.text)
+    return ids
+
+
 def test_forged_cursors_are_400_on_every_list(
     client: TestClient, engine: Engine, keys: Keys, annotated: str, subtests: pytest.Subtests
 ) -> None:
+    edited = edit_one_of_each(client, keys)
     key = stored_cursor_secret(engine)
     for template, concrete, query, rules in LISTS:
-        attack = Attack(client, key, keys["admin"], concrete.format(root=annotated), query)
+        path = concrete.format(root=annotated, **edited)
+        attack = Attack(client, key, keys["admin"], path, query)
         real = attack.real_cursor()
         assert len(real["k"]) == len(rules), template
 

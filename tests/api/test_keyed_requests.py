@@ -70,7 +70,7 @@ def refusable(method: str, path: str, op: dict[str, Any]) -> tuple[str, dict[str
 
 def test_a_bad_key_is_refused_before_anything_else(client: TestClient, keys: Keys) -> None:
     ops = operations(client)
-    assert len(ops) == 50
+    assert len(ops) == 55
     answers = {}
     for method, path, op in ops:
         url, body = refusable(method, path, op)

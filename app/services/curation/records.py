@@ -9,7 +9,7 @@ first version reads the same whether a write or the upgrade stored it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -225,7 +225,7 @@ def document_for(
 # -- the first stored version of what existed before versions were kept ----------------------
 
 
-def _unversioned(session: Session, entity: ChangeEntity) -> Iterator[tuple[str, int]]:
+def _unversioned(session: Session, entity: ChangeEntity) -> list[tuple[str, int]]:
     """(id, version) of each entity of a type whose current version has no stored record."""
     model, _ = _BUILDERS[entity]
     stored = (
@@ -238,7 +238,8 @@ def _unversioned(session: Session, entity: ChangeEntity) -> Iterator[tuple[str, 
         )
         .exists()
     )
-    yield from session.execute(select(model.id, model.version).where(~stored)).tuples()
+    rows = session.execute(select(model.id, model.version).where(~stored)).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 def backfill(session: Session, *, progress: Callable[[str, int], None] | None = None) -> int:
@@ -260,15 +261,18 @@ def backfill(session: Session, *, progress: Callable[[str, int], None] | None = 
                 )
             ).scalar_one()
             if latest is None:
-                ever = session.execute(
-                    select(func.count())
-                    .select_from(Change)
+                last_op = session.execute(
+                    select(col(Change.op))
                     .where(
                         col(Change.entity_type) == entity.value,
                         col(Change.entity_id) == entity_id,
                     )
-                ).scalar_one()
-                op = ChangeOp.update if ever else ChangeOp.create
+                    .order_by(col(Change.seq).desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+                if last_op == ChangeOp.delete.value:
+                    continue  # a deleted annotation's row stays as its tombstone
+                op = ChangeOp.create if last_op is None else ChangeOp.update
                 record_change(session, None, entity, entity_id, op, version, origin="upgrade")
             else:
                 text = document_for(session, entity, entity_id, ChangeOp.update)

@@ -5,6 +5,7 @@ the API's rules, on a first load and on a reseed that updates."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import time
 import tomllib
@@ -838,9 +839,12 @@ def test_reseed_takes_a_new_text_that_keeps_the_quotes(
     assert source.derivation == old_derivation
     assert source.version == 2
     after = dump(engine)
-    assert [r[2:] for r in after["change"][len(before["change"]) :]] == [
+    assert [r[2:8] for r in after["change"][len(before["change"]) :]] == [
         (None, "seed", "source", SOURCE_ID, "update", 2)
     ]
+    # The change stores the source's record as version 2 left it.
+    stored = json.loads(after["change"][-1][8])
+    assert (stored["version"], stored["text"]) == (2, source.text)
     assert after["claim"] == before["claim"]
 
 
@@ -881,7 +885,7 @@ def test_changing_one_statement_updates_exactly_that_claim(
     assert not doc_before[0][3].endswith(" bondarev calls putin a dictator")
     # The change log gained exactly one row: this claim's update to version 2.
     assert after["change"][: len(before["change"])] == before["change"]
-    assert [r[2:] for r in after["change"][len(before["change"]) :]] == [
+    assert [r[2:8] for r in after["change"][len(before["change"]) :]] == [
         (None, "seed", "claim", changed_id, "update", 2)
     ]
     changed_before = [r for r in before["claim"] if r[0] == changed_id]
