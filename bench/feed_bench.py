@@ -147,12 +147,13 @@ class Run:
         """--pollers waiting long-polls: what they hold of the database, then one write."""
         pids = srv.processes()
         head = _facts(url)["head"]
-        # First the same burst without waiting, with a key (anonymous wait=0 pages may come
-        # from the representation cache): the pool opens what that many concurrent reads need
-        # and keeps them, so `before` counts those and what grows after is the waiting.
+        # First the same burst, answered at once (after=head-1: there is a change to show, so
+        # nothing waits and the watcher does not start): the pool opens what that many
+        # concurrent reads need and keeps them, and the representation cache its probe
+        # connection, so `before` counts those and what grows after is the waiting.
         burst = self.run_client(
-            "pollers", "--base", srv.base_url, "--after", str(head), "--key", curate,
-            "--pollers", str(self.args.pollers), "--wait", "0", "--max-seconds", "90",
+            "pollers", "--base", srv.base_url, "--after", str(head - 1),
+            "--pollers", str(self.args.pollers), "--max-seconds", "90",
         )["results"]  # fmt: skip
         before = _db_holds(backend, url, pids)
         proc = self.client(
