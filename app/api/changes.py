@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import quote
 
 import pydantic_core
 from fastapi import APIRouter, Query, Request, Response
@@ -28,6 +29,7 @@ from app.services.catalog.changes import ChangeFilters, FeedEntry, FeedRows
 router = APIRouter(prefix="/v1/changes", tags=["changes"])
 
 MAX_WAIT = 30.0
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 FEED_LINK_HEADERS = {
     "Link": {
         "description": 'RFC 8288 link to what follows, `<url>; rel="next"`, on every page: '
@@ -58,7 +60,8 @@ def _next_link(request: Request, rows: FeedRows) -> str:
         url = request.url.include_query_params(cursor=rows.next_cursor)
     else:
         url = request.url.remove_query_params("cursor").include_query_params(after=rows.last_seq)
-    return f'<{url}>; rel="next"'
+    # A header is ASCII: percent-encode what the path holds beyond it (RFC 3986).
+    return f'<{quote(str(url), safe=_URL_SAFE)}>; rel="next"'
 
 
 @router.get(

@@ -51,7 +51,7 @@ def add_versions_route(
             rows = service.list_changes(
                 session, caller.actor, filters=filters, cursor=cursor, limit=limit
             )
-            if not rows.entries and cursor is None and after is None:
+            if not rows.entries and not service.ever_logged(session, entity, entity_id):
                 raise NotFound(f"No {label} with id {entity_id!r}.")
             return rows
 

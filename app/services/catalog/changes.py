@@ -116,6 +116,14 @@ def list_changes(
     return FeedRows(entries, next_cursor, last)
 
 
+def ever_logged(session: Session, entity: ChangeEntity, entity_id: str) -> bool:
+    """Whether the log has any row of the entity (one indexed probe)."""
+    probe = select(col(Change.seq)).where(
+        col(Change.entity_type) == entity.value, col(Change.entity_id) == entity_id
+    )
+    return session.execute(probe.limit(1)).first() is not None
+
+
 def _entry(
     change: Change, hidden: bool | None, creator: str | None, gone: bool, actor: Actor
 ) -> FeedEntry:
