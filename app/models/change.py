@@ -39,6 +39,8 @@ class Change(SQLModel, table=True):
         Index("ix_change_entity", "entity_type", "entity_id", "seq"),
         # `GET /v1/changes?entity_id=` without a type (ids are unique across types).
         Index("ix_change_entity_id", "entity_id", "seq"),
+        # `GET /v1/changes?entity_type=` in sequence order (a rare type among millions of rows).
+        Index("ix_change_type_seq", "entity_type", "seq"),
     )
 
     # INTEGER PRIMARY KEY on SQLite (the rowid), BIGINT identity on PostgreSQL.

@@ -2,7 +2,8 @@
 
 The change log said that something changed, not what it became. This revision adds
 `change.document`: the entity's record (app/models/record.py) after the change, as the exact
-JSON text that the change feed, `/versions` and `as_of=` reads serve; null for deletes.
+JSON text that the change feed, `/versions` and `as_of=` reads serve; null for deletes. It
+also indexes the log by (entity_type, seq), for the feed of one type of entity.
 
 Records are built by the application's serialisers, which no migration may import, so this
 revision only marks a database that already holds entities (a row `versions` = `pending` in
@@ -34,6 +35,8 @@ _ENTITY_TABLES = ("person", "organization", "role", "source", "claim", "annotati
 def upgrade() -> None:
     with op.batch_alter_table("change") as batch:
         batch.add_column(sa.Column("document", sa.Text(), nullable=True))
+    # The feed of one type of entity, in sequence order.
+    op.create_index("ix_change_type_seq", "change", ["entity_type", "seq"])
     holds = " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in _ENTITY_TABLES)
     op.execute(
         "INSERT INTO instance_secret (name, value, created_at) "
@@ -43,5 +46,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM instance_secret WHERE name = 'versions'")
+    op.drop_index("ix_change_type_seq", table_name="change")
     with op.batch_alter_table("change") as batch:
         batch.drop_column("document")

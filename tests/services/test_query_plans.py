@@ -5,7 +5,7 @@ A knowledge base is generated with bench/gen_kb.py (large enough that each plann
 real: the PostgreSQL tables are ANALYZEd as autovacuum would, SQLite is left as the app leaves
 it), every GET endpoint and every documented filter is called through the app for a popular
 and a rare entity, first and second page, and each statement the app sent is EXPLAINed. Any
-full scan of `claim`, `claim_subject`, `annotation` or `mention` fails the test, naming the
+full scan of `claim`, `claim_subject`, `annotation`, `mention` or `change` fails the test, naming the
 request, the statement and the plan.
 """
 
@@ -33,7 +33,7 @@ from tests.support.clients import app_settings
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-GUARDED = {"claim", "claim_subject", "annotation", "mention"}
+GUARDED = {"claim", "claim_subject", "annotation", "mention", "change"}
 # Enough rows that PostgreSQL's statistics favour no table scan where an index serves.
 PERSONS, CLAIMS, ANNOTATIONS = 300, 20_000, 40_000
 # Rows an ordered index walk may pass over for one page of 50 (PostgreSQL, measured): at most
@@ -55,6 +55,8 @@ ORDERED_WALKS = {
     ("/v1/annotations", "annotation"): "only visibility, which all but hidden ones pass",
     ("/v1/annotations?include_deleted=true", "annotation"): "as /v1/annotations",
     ("/v1/annotations?target_type=claim", "annotation"): "most annotations are on claims",
+    ("/v1/changes", "change"): "the feed from its start: the first rows of the log are the page",
+    ("/v1/changes?after=0", "change"): "as /v1/changes",
 }
 
 
@@ -129,6 +131,8 @@ def scenarios(engine: Engine) -> list[str]:
         "publisher_organization_id IS NOT NULL LIMIT 1",
     )
     surname = one(engine, f"SELECT name FROM person WHERE id = '{popular}'")[0].split()[-1]
+    head = one(engine, "SELECT max(seq) FROM change")[0]
+    middle = head // 2
     requests = [
         "/v1/persons",
         f"/v1/persons?q={surname}",
@@ -173,6 +177,20 @@ def scenarios(engine: Engine) -> list[str]:
         "/v1/changes",
         "/v1/changes?entity_type=claim",
         f"/v1/changes?entity_id={popular}",
+        "/v1/changes?entity_type=person",
+        "/v1/changes?after=0",
+        f"/v1/changes?after={middle}&limit=1000",
+        f"/v1/changes?after={head}",
+        f"/v1/changes?after={middle}&entity_type=annotation",
+        f"/v1/claims/{claim}/versions",
+        f"/v1/claims/{claim}?as_of={head}",
+        f"/v1/claims/{claim}?as_of=2100-01-01T00:00:00Z",
+        f"/v1/roles/{role}/versions",
+        f"/v1/roles/{role}?as_of={head}",
+        f"/v1/sources/{source}/versions",
+        f"/v1/sources/{source}?as_of={head}",
+        f"/v1/organizations/{org}/versions",
+        f"/v1/organizations/{org}?as_of={head}",
         f"/v1/search?q={surname}",
     ]
     if author:
@@ -183,6 +201,8 @@ def scenarios(engine: Engine) -> list[str]:
         requests += [
             f"/v1/persons/{person}",
             f"/v1/persons/{person}/roles",
+            f"/v1/persons/{person}/versions",
+            f"/v1/persons/{person}?as_of={head}",
             f"/v1/persons/{person}/claims",
             f"/v1/persons/{person}/claims?stance=neutral",
             f"/v1/persons/{person}/annotations",
