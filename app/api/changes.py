@@ -92,7 +92,7 @@ async def list_changes(
             le=2**63 - 1,
             description="Only changes after this sequence number: a previous page's "
             "`last_seq`, to resume where it stopped.",
-            examples=[120],
+            examples=[60],
         ),
     ] = None,
     wait: Annotated[
