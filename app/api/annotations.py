@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from app.api.deps import DbDep, IfMatch
+from app.api.deps import AsOfQuery, DbDep, IfMatch
 from app.api.http import IfMatchHeader, list_responses, single_responses, write_responses
 from app.auth import Annotator, CallerDep, Curator
 from app.models.annotation import (
@@ -20,6 +20,8 @@ from app.models.annotation import (
     TargetType,
     Verdict,
 )
+from app.models.change import ChangeEntity
+from app.models.record import AnnotationRecord
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.annotations import reads as service
 from app.services.annotations import writes
@@ -113,15 +115,27 @@ async def list_annotations(
 @router.get(
     "/{annotation_id}",
     summary="Get an annotation",
-    response_model=AnnotationPublic,
+    response_model=AnnotationPublic | AnnotationRecord,
     responses=single_responses(401, 404, 410, 422),
 )
 async def get_annotation(
-    request: Request, db: DbDep, caller: CallerDep, annotation_id: AnnotationIdPath
+    request: Request,
+    db: DbDep,
+    caller: CallerDep,
+    annotation_id: AnnotationIdPath,
+    as_of: AsOfQuery = None,
 ) -> Response:
-    """One annotation with its reply count; its ETag is what PATCH and DELETE need."""
-    return await db.one(
-        lambda session: service.get_annotation(session, annotation_id, caller.actor)
+    """One annotation with its reply count; its ETag is what PATCH and DELETE need. With
+    `as_of`, its stored record as of then (hidden or deleted ones only to their creator and
+    curators, as now)."""
+    return await db.one_as_of(
+        ChangeEntity.annotation,
+        annotation_id,
+        as_of,
+        lambda session: service.get_annotation(session, annotation_id, caller.actor),
+        stored=lambda session, point: service.annotation_as_of(
+            session, annotation_id, caller.actor, point
+        ),
     )
 
 

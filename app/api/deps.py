@@ -9,6 +9,7 @@ pays for one thread hop instead of one per sync dependency, and the event loop n
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, TypeVar, cast
 
 import anyio.to_thread
@@ -157,6 +158,8 @@ class RequestDb:
         entity_id: str,
         as_of: str | None,
         fn: Callable[[Session], BaseModel],
+        *,
+        stored: Callable[[Session, int | datetime], str] | None = None,
     ) -> Response:
         """`one(fn)`, or with `as_of` the entity's stored record of the version current then,
         served as the exact bytes stored (so its ETag never changes): 404 before the entity
@@ -166,7 +169,10 @@ class RequestDb:
         point = parse_as_of(as_of)
 
         def make(session: Session) -> tuple[bytes, str | None]:
-            body = record_as_of(session, entity, entity_id, point).encode()
+            if stored is not None:
+                body = stored(session, point).encode()
+            else:
+                body = record_as_of(session, entity, entity_id, point).encode()
             return body, etag_of(body)
 
         body, etag = await self.cached(make)

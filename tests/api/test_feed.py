@@ -364,3 +364,48 @@ def test_feed_parameters_are_checked(client: TestClient) -> None:
         "/v1/changes", params={"after": 3, "limit": 2, "cursor": first["next_cursor"]}
     ).json()
     assert [i["seq"] for i in following["items"]] == [6, 7]
+
+
+def test_an_annotations_as_of_follows_its_visibility(client: TestClient, keys: Keys) -> None:
+    created = client.post(
+        "/v1/annotations",
+        json={"target": {"type": "person", "id": "german-gref"}, "motivation": "commenting",
+              "body": "First wording."},
+        headers=keys["alice"],
+    )  # fmt: skip
+    assert created.status_code == 201
+    aid = created.json()["id"]
+    url = f"/v1/annotations/{aid}"
+    v1 = head_seq(client, keys)
+    edited = client.patch(
+        url, json={"body": "Second wording."},
+        headers={**keys["alice"], "If-Match": created.headers["etag"]},
+    )  # fmt: skip
+    assert edited.status_code == 200
+    v2 = head_seq(client, keys)
+    for who in ("anonymous", "bob", "alice", "carol"):
+        headers = {} if who == "anonymous" else keys[who]
+        first = client.get(url, params={"as_of": v1}, headers=headers)
+        assert (first.status_code, first.json()["body"]) == (200, "First wording."), who
+        assert client.get(url, params={"as_of": v2}, headers=headers).json()["version"] == 2
+    hidden = client.post(f"{url}/hide", json={"reason": "x"}, headers=keys[CURATOR])
+    assert hidden.status_code == 200
+    # Hidden now: its earlier versions too are 404 to all but its creator and curators.
+    for who in ("anonymous", "bob"):
+        headers = {} if who == "anonymous" else keys[who]
+        problem(client.get(url, params={"as_of": v1}, headers=headers), 404)
+    for who in ("alice", "carol"):
+        got = client.get(url, params={"as_of": v1}, headers=keys[who])
+        assert got.json()["body"] == "First wording."
+    unhidden = client.post(f"{url}/unhide", headers=keys[CURATOR])
+    assert unhidden.status_code == 200
+    # Visible again, but the version written while hidden stays out of others' reach.
+    problem(client.get(url, params={"as_of": v2 + 1}), 404)
+    assert client.get(url, params={"as_of": v2 + 1}, headers=keys["alice"]).json()["hidden"]
+    assert client.get(url, params={"as_of": v1}).json()["body"] == "First wording."
+    gone = client.delete(url, headers={**keys["alice"], "If-Match": unhidden.headers["etag"]})
+    assert gone.status_code == 200
+    problem(client.get(url, params={"as_of": v1}), 410, extra=GONE)
+    assert client.get(url, params={"as_of": v1}, headers=keys["alice"]).status_code == 200
+    problem(client.get(url, params={"as_of": head_seq(client, keys)}, headers=keys["alice"]),
+            410, extra=GONE)  # fmt: skip

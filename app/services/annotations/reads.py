@@ -13,7 +13,9 @@ who reads it, and neither does its ETag.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
@@ -45,10 +47,11 @@ from app.models.annotation import (
     TargetType,
     Verdict,
 )
+from app.models.change import ChangeEntity
 from app.pagination import Filters, Keyset, paginate
 from app.problems import NotFound
 from app.services.catalog.loaders import AnySelect, require
-from app.services.catalog.versions import missing
+from app.services.catalog.versions import missing, record_as_of
 
 ANNOTATIONS = Keyset("annotations", (col(Annotation.id),), lambda a: (a.id,))
 # The same order and cursors, read off a person's rows of annotation_about.
@@ -167,6 +170,22 @@ def _public(a: Annotation, creator_name: str, reply_count: int) -> AnnotationPub
 def annotation_as_written(session: Session, annotation_id: str, actor: Actor) -> AnnotationPublic:
     """The annotation as a write leaves it, a delete's tombstone included."""
     return assemble(session, [_require_visible(session, annotation_id, actor)])[0]
+
+
+def annotation_as_of(
+    session: Session, annotation_id: str, actor: Actor, point: int | datetime
+) -> str:
+    """The stored record of the annotation's version current at `point`, as the visibility
+    rules allow: a hidden annotation (now, or in that version) is 404 and a deleted one 410
+    to anyone but its creator and curators."""
+    row = _require_visible(session, annotation_id, actor)
+    owner = _owns(row, actor)
+    if row.deleted_at is not None and not owner:
+        raise missing(session, "annotation", annotation_id)
+    stored = record_as_of(session, ChangeEntity.annotation, annotation_id, point)
+    if not owner and json.loads(stored).get("hidden"):
+        raise NotFound(f"No annotation with id {annotation_id!r} as of {point}.")
+    return stored
 
 
 def get_annotation(session: Session, annotation_id: str, actor: Actor) -> AnnotationPublic:
