@@ -35,7 +35,7 @@ def feed_after(engine: Engine, after: int) -> list[tuple[int, str]]:
         rows = list_changes(
             session, ANONYMOUS, filters=ChangeFilters(after=after), cursor=None, limit=100
         )
-    return [(e.change.seq, e.change.entity_id) for e in rows.entries]
+    return [(e.seq, e.change["entity_id"]) for e in rows.entries]
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
