@@ -27,10 +27,11 @@ from app.problems import ValidationFailed
 from app.services.annotations.about import retarget
 from app.services.catalog.claims import get_claim
 from app.services.curation.denormalised import move_keyset, retally, subject_rows, tally_of
-from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
+from app.services.curation.integrity import delete_unreferenced, must_exist
 from app.services.curation.transaction import (
     Precondition,
     bump,
+    flush_or_conflict,
     lock,
     new_id,
     plain,

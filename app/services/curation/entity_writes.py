@@ -31,8 +31,15 @@ from app.problems import Conflict, ValidationFailed
 from app.services.catalog.loaders import identifiers_for, names_for, owner_column
 from app.services.catalog.organizations import get_organization
 from app.services.catalog.persons import get_person
-from app.services.curation.integrity import delete_unreferenced, flush_or_conflict
-from app.services.curation.transaction import Precondition, bump, lock, plain, record_change
+from app.services.curation.integrity import delete_unreferenced
+from app.services.curation.transaction import (
+    Precondition,
+    bump,
+    flush_or_conflict,
+    lock,
+    plain,
+    record_change,
+)
 from app.services.search.index import reindex
 from app.services.search.terms import name_key
 

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from app.auth import Actor
 from app.models import Annotation, Claim, ClaimSubject, Role, Source, SourceAuthor
 from app.models.change import ChangeEntity, ChangeOp
 from app.problems import Conflict, ValidationFailed
-from app.services.curation.transaction import record_change
+from app.services.curation.transaction import flush_or_conflict, record_change
 from app.services.search.index import reindex
 
 REFERENCES_LISTED = 50
@@ -157,15 +156,3 @@ def must_exist(session: Session, wanted: Iterable[tuple[list[Any], type[SQLModel
                 for loc, table, i in missing
             ],
         )
-
-
-def flush_or_conflict(session: Session) -> None:
-    """Flush, turning a constraint violation into 409. The checks before a write normally catch
-    these; a concurrent writer (on PostgreSQL) can still win the race between check and write."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "The write conflicts with a concurrent change (a duplicate id or identifier, or a "
-            "reference to a record just deleted); read the records again and retry."
-        ) from exc

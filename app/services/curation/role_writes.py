@@ -21,10 +21,11 @@ from app.models.role import RoleCreate, RolePublic, RoleUpdate
 from app.problems import ValidationFailed
 from app.services.annotations.about import retarget
 from app.services.catalog.roles import get_role
-from app.services.curation.integrity import delete_unreferenced, flush_or_conflict, must_exist
+from app.services.curation.integrity import delete_unreferenced, must_exist
 from app.services.curation.transaction import (
     Precondition,
     bump,
+    flush_or_conflict,
     lock,
     new_id,
     plain,

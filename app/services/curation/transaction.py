@@ -15,11 +15,13 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import event, text
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 from app.auth import Actor
 from app.models.change import Change, ChangeEntity, ChangeOp
 from app.models.common import utcnow
+from app.problems import Conflict
 from app.services.catalog.versions import missing
 from app.services.curation.records import document_for
 
@@ -90,6 +92,7 @@ def record_change(
     """Record a change in the current transaction, with the entity's record as this version
     leaves it (so call it once the entity is as the version leaves it); the change-log row is
     written when the transaction commits (`_write_changes`)."""
+    flush_or_conflict(session)
     document = document_for(session, entity_type, entity_id, op)
     session.info.setdefault(_PENDING, []).append(
         Change(
@@ -139,6 +142,18 @@ def _write_changes(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+def flush_or_conflict(session: Session) -> None:
+    """Flush, turning a constraint violation into 409. The checks before a write normally catch
+    these; a concurrent writer (on PostgreSQL) can still win the race between check and write."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "The write conflicts with a concurrent change (a duplicate id or identifier, or a "
+            "reference to a record just deleted); read the records again and retry."
+        ) from exc
 
 
 def plain(value: Any) -> Any:
