@@ -127,8 +127,11 @@ class ChangeNotifier:
                     await self._advance(int(note.payload))
 
     async def close(self) -> None:
+        """Stop the watcher (the app's shutdown); a later waiter, on whatever event loop,
+        starts afresh."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
+        self._moved = self._ready = None

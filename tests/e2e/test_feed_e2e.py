@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from app.db import make_engine, write_session
@@ -99,9 +100,7 @@ async def writer(base: str, secret: str, curator: str, n: int, stop: float) -> l
     return acked
 
 
-async def follow(
-    base: str, secret: str, after: int, done: asyncio.Event
-) -> list[dict[str, Any]]:
+async def follow(base: str, secret: str, after: int, done: asyncio.Event) -> list[dict[str, Any]]:
     """Follow the feed from `after` with long-polls until the writers are done and a poll
     came back empty."""
     items: list[dict[str, Any]] = []
@@ -196,3 +195,63 @@ def test_a_follower_gets_every_acknowledged_write_once_in_order(
                 now["body"],
                 now["hidden"],
             )
+
+
+IDLE_POLLERS = 50
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_idle_long_pollers_hold_no_database_connections(db_url: str) -> None:
+    """Fifty requests long-polling one server process hold no connection while they wait: the
+    database's sessions number no more than after a burst of the same polls had warmed the
+    process up (its pool, its cache probe and its one LISTEN connection)."""
+    database = db_url.rsplit("/", 1)[-1]
+    admin = db_url.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres"
+
+    def sessions() -> tuple[int, int]:
+        """The database's sessions, and how many of them are inside a transaction."""
+        with psycopg.connect(admin, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE state LIKE 'idle in transaction%%') "
+                "FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            ).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    with running_server(db_url) as base:
+
+        async def run() -> tuple[int, int, list[httpx.Response]]:
+            async with httpx.AsyncClient(
+                base_url=base, timeout=REQUEST_TIMEOUT_S, trust_env=False,
+                limits=httpx.Limits(max_connections=IDLE_POLLERS + 5),
+            ) as http:  # fmt: skip
+                head = (await http.get("/v1/changes", params={"after": 0, "limit": 1000})).json()
+                after = head["last_seq"]
+                # Warm up: as many polls at once, so the pool has opened what a burst of
+                # their reads needs, and the watcher has started.
+                warm = await asyncio.gather(
+                    *(
+                        http.get("/v1/changes", params={"after": after, "wait": 0.5})
+                        for _ in range(IDLE_POLLERS)
+                    )
+                )
+                assert all(r.json()["items"] == [] for r in warm)
+                before = sessions()
+                polls = [
+                    asyncio.create_task(http.get("/v1/changes", params={"after": after, "wait": 3}))
+                    for _ in range(IDLE_POLLERS)
+                ]
+                await asyncio.sleep(1.5)
+                during = sessions()
+                # Threads and pooled connections are free: a read is answered while all wait.
+                read = await http.get("/v1/persons/alexei-kudrin")
+                assert read.status_code == 200
+                assert not any(poll.done() for poll in polls)
+                return before, during, await asyncio.gather(*polls)
+
+        before, during, answers = asyncio.run(asyncio.wait_for(run(), RUN_TIMEOUT_S))
+    assert [r.status_code for r in answers] == [200] * IDLE_POLLERS
+    assert all(r.json()["items"] == [] for r in answers)
+    assert during[0] <= before[0], (before, during)
+    assert during[1] == 0, during
