@@ -5,8 +5,8 @@ A knowledge base is generated with bench/gen_kb.py (large enough that each plann
 real: the PostgreSQL tables are ANALYZEd as autovacuum would, SQLite is left as the app leaves
 it), every GET endpoint and every documented filter is called through the app for a popular
 and a rare entity, first and second page, and each statement the app sent is EXPLAINed. Any
-full scan of `claim`, `claim_subject`, `annotation`, `mention` or `change` fails the test, naming the
-request, the statement and the plan.
+full scan of `claim`, `claim_subject`, `annotation`, `mention` or `change` fails the test,
+naming the request, the statement and the plan.
 """
 
 from __future__ import annotations
