@@ -105,6 +105,7 @@ FILTERS: dict[tuple[str, tuple[str, ...]], Pool | Rarest | Const] = {
     ("/v1/roles/{role_id}", ("as_of",)): Const("as_of=999999999"),
     ("/v1/sources/{source_id}", ("as_of",)): Const("as_of=999999999"),
     ("/v1/claims/{claim_id}", ("as_of",)): Const("as_of=999999999"),
+    ("/v1/annotations/{annotation_id}", ("as_of",)): Const("as_of=999999999"),
     ("/v1/persons/{person_id}/versions", ("after",)): Const("after=1"),
     ("/v1/organizations/{organization_id}/versions", ("after",)): Const("after=1"),
     ("/v1/roles/{role_id}/versions", ("after",)): Const("after=1"),

@@ -109,8 +109,9 @@ class FeedItem(ChangePublic):
     )
 
     document: Document | None = PField(
-        description="The entity's record after this change (app/models/record.py shapes: "
-        "the entity's own fields, references by id, no counts)."
+        description="The entity's record after this change, in the shape of its "
+        "`entity_type` (the entity's own fields, references by id, no counts), exactly as "
+        "stored."
     )
     tombstone: Tombstone | None = PField(
         description="For a delete: what went, when, which version."

@@ -12,7 +12,6 @@ itself. The bytes stored for a version are served unchanged by the change feed, 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
@@ -175,4 +174,14 @@ class Tombstone(BaseModel):
     version: int
 
 
-Document = dict[str, Any]
+# A stored record, as the feed and /versions document it: one of the shapes above, by the
+# item's entity_type.
+Document = (
+    PersonRecord
+    | OrganizationRecord
+    | RoleRecord
+    | SourceRecord
+    | ClaimRecord
+    | AnnotationRecord
+    | ApiKeyRecord
+)
