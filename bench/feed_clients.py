@@ -269,7 +269,10 @@ async def _pollers(args: argparse.Namespace) -> dict[str, Any]:
                 }
             )
 
-        tasks = [asyncio.create_task(poll()) for _ in range(args.pollers)]
+        tasks = []
+        for _ in range(args.pollers):
+            tasks.append(asyncio.create_task(poll()))
+            await asyncio.sleep(args.stagger)
         await asyncio.sleep(0.5)
         print("attached", flush=True)
         await asyncio.wait(tasks, timeout=args.max_seconds)
@@ -277,9 +280,9 @@ async def _pollers(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def pollers(args: argparse.Namespace) -> dict[str, Any]:
-    """--pollers long-polls of `after=<head>&wait=30` at once, each on its own connection;
-    they end when a change commits (the runner makes one) or after 30 s. With --wait 0, the
-    same burst of plain reads."""
+    """--pollers long-polls of `after=<head>&wait=30`, each on its own connection, started
+    --stagger seconds apart; they end when a change commits (the runner makes one) or after
+    30 s."""
     return asyncio.run(_pollers(args))
 
 
@@ -305,6 +308,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.05)
     parser.add_argument("--pollers", type=int, default=100)
     parser.add_argument("--wait", type=float, default=WAIT_S, help="pollers: wait= seconds")
+    parser.add_argument("--stagger", type=float, default=0.0, help="pollers: seconds between")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     result = ROLES[args.role](args)
