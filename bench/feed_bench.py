@@ -13,7 +13,7 @@ pinned to CPU 0, every client a process of bench/feed_clients.py pinned to CPU 1
 
 1. idle long-pollers, on a fresh server: after a few reads by the waiters' path (so the pool
    and the representation cache's probe have their connections), --pollers requests of
-   `after=<head>&wait=30`, 20 ms apart, each on its own connection; the
+   `after=<head>&wait=30`, 50 ms apart, each on its own connection; the
    database connections before and while they wait (PostgreSQL: pg_stat_activity of the
    database; SQLite: the server's descriptors on the database file, /proc/<pid>/fd); then one
    write, which every poller must receive;
@@ -67,7 +67,7 @@ ATTACH_TIMEOUT_S = 30.0
 # Idle pollers attach this many seconds apart: each one's first read (a few ms) is done before
 # the next arrives, so the pool never needs a second connection for them, and one held per
 # waiter would show as one more per poller.
-STAGGER_S = 0.02
+STAGGER_S = 0.05
 # The targets (issue 11).
 WALK_TARGET = 50_000  # changes/s
 P50_TARGET_MS, P99_TARGET_MS = 50.0, 250.0
@@ -318,6 +318,8 @@ def _db_holds(backend: str, url: str, pids: list[int]) -> dict[str, Any]:
             ).fetchall()
         return {
             "count": sum(r[2] for r in rows),
+            # a connection in use: running a statement or inside a transaction
+            "busy": sum(r[2] for r in rows if r[0] != "idle"),
             "by_state_and_query": [[r[0], r[1], r[2]] for r in rows],
         }
     path = os.path.realpath(url.split("///", 1)[1])
