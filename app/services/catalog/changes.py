@@ -142,6 +142,11 @@ def ever_logged(session: Session, entity: ChangeEntity, entity_id: str) -> bool:
     return session.execute(probe.limit(1)).first() is not None
 
 
+# Enum values looked up once, not twice per row of a page.
+_ANNOTATION_TYPE = ChangeEntity.annotation.value
+_DELETE = ChangeOp.delete.value
+
+
 def _entry(row: Any, actor: Actor) -> FeedEntry:
     (
         seq,
@@ -169,10 +174,10 @@ def _entry(row: Any, actor: Actor) -> FeedEntry:
         "op": op,
         "version": version,
     }
-    annotation = entity_type == ChangeEntity.annotation.value
+    annotation = entity_type == _ANNOTATION_TYPE
     if annotation and not actor.curator:
         _as_seen(change, hidden, creator, actor)
-    if change["op"] == ChangeOp.delete.value:
+    if change["op"] == _DELETE:
         tombstone = {"type": entity_type, "id": entity_id, "deleted_at": at, "version": version}
         return FeedEntry(change, None, tombstone)
     private = annotation and (hidden or gone)
