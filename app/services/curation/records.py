@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
 
 from app.models import (
@@ -49,17 +49,24 @@ def document_text(record: BaseModel) -> str:
     return record.model_dump_json()
 
 
+def _named(session: Session, owner: EntityType, row: Person | Organization) -> dict[str, Any]:
+    """What a person's and an organisation's record share: name forms, identifiers, stamps."""
+    return {
+        "names": names_for(session, owner, [row.id]).get(row.id, []),
+        "identifiers": identifiers_for(session, owner, row.id),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "version": row.version,
+    }
+
+
 def _person(session: Session, row: Person) -> PersonRecord:
     return PersonRecord(
         id=row.id,
         name=row.name,
         description=row.description,
         birth_date=row.birth_date,
-        names=names_for(session, EntityType.person, [row.id]).get(row.id, []),
-        identifiers=identifiers_for(session, EntityType.person, row.id),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
+        **_named(session, EntityType.person, row),
     )
 
 
@@ -69,11 +76,7 @@ def _organization(session: Session, row: Organization) -> OrganizationRecord:
         name=row.name,
         kind=row.kind,
         description=row.description,
-        names=names_for(session, EntityType.organization, [row.id]).get(row.id, []),
-        identifiers=identifiers_for(session, EntityType.organization, row.id),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
+        **_named(session, EntityType.organization, row),
     )
 
 
@@ -81,12 +84,21 @@ def _role(session: Session, row: Role) -> RoleRecord:
     return RoleRecord.model_validate(row, from_attributes=True)
 
 
+# Built once: every write runs one of these (and the upgrade one per entity).
+_AUTHORS = (
+    select(col(SourceAuthor.person_id))
+    .where(col(SourceAuthor.source_id) == bindparam("id"))
+    .order_by(col(SourceAuthor.ordinal))
+)
+_SUBJECTS = (
+    select(col(ClaimSubject.person_id), col(ClaimSubject.organization_id))
+    .where(col(ClaimSubject.claim_id) == bindparam("id"))
+    .order_by(col(ClaimSubject.ordinal))
+)
+
+
 def _source(session: Session, row: Source) -> SourceRecord:
-    authors = session.scalars(
-        select(col(SourceAuthor.person_id))
-        .where(col(SourceAuthor.source_id) == row.id)
-        .order_by(col(SourceAuthor.ordinal))
-    ).all()
+    authors = session.scalars(_AUTHORS, {"id": row.id}).all()
     return SourceRecord(
         id=row.id,
         title=row.title,
@@ -110,11 +122,7 @@ def _source(session: Session, row: Source) -> SourceRecord:
 
 
 def _claim(session: Session, row: Claim) -> ClaimRecord:
-    subjects = session.execute(
-        select(col(ClaimSubject.person_id), col(ClaimSubject.organization_id))
-        .where(col(ClaimSubject.claim_id) == row.id)
-        .order_by(col(ClaimSubject.ordinal))
-    ).all()
+    subjects = session.execute(_SUBJECTS, {"id": row.id}).all()
     attributed = None
     if row.attributed_to_person_id:
         attributed = SubjectRef(type=EntityType.person, id=row.attributed_to_person_id)
@@ -225,24 +233,35 @@ def document_for(
 # -- the first stored version of what existed before versions were kept ----------------------
 
 
-def _unversioned(session: Session, entity: ChangeEntity) -> list[tuple[str, int]]:
-    """(id, version) of each entity of a type whose current version has no stored record."""
+def _unversioned(session: Session, entity: ChangeEntity) -> list[tuple[str, int, int | None]]:
+    """Each entity of a type whose current version has no stored record: its id, version, and
+    the latest change-log row of that version that is not a delete (None if there is none),
+    in one query."""
     model, _ = _BUILDERS[entity]
-    stored = (
-        select(col(Change.seq))
-        .where(
-            col(Change.entity_type) == entity.value,
-            col(Change.entity_id) == model.id,
-            col(Change.version) == model.version,
-            col(Change.document).is_not(None),
-        )
-        .exists()
+    of_version = (
+        col(Change.entity_type) == entity.value,
+        col(Change.entity_id) == model.id,
+        col(Change.version) == model.version,
     )
-    rows = session.execute(select(model.id, model.version).where(~stored)).all()
-    return [(row[0], row[1]) for row in rows]
+    stored = select(col(Change.seq)).where(*of_version, col(Change.document).is_not(None))
+    latest = select(func.max(col(Change.seq))).where(*of_version, col(Change.op) != _DELETE)
+    stmt = select(model.id, model.version, latest.scalar_subquery()).where(~stored.exists())
+    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
 
 
-def backfill(session: Session, *, progress: Callable[[str, int], None] | None = None) -> int:
+_DELETE = ChangeOp.delete.value
+_LAST_OP = (
+    select(col(Change.op))
+    .where(col(Change.entity_type) == bindparam("type"), col(Change.entity_id) == bindparam("id"))
+    .order_by(col(Change.seq).desc())
+    .limit(1)
+)
+_SET_DOCUMENT = (
+    update(Change).where(col(Change.seq) == bindparam("row")).values(document=bindparam("text"))
+)
+
+
+def backfill(session: Session) -> int:
     """Give every entity whose current version has no stored record its record now: on the
     latest change-log row of that version if there is one, or on a new `update` row (`create`
     if the log never mentioned it). Idempotent; the caller commits. Returns how many."""
@@ -250,36 +269,17 @@ def backfill(session: Session, *, progress: Callable[[str, int], None] | None = 
 
     done = 0
     for entity in ChangeEntity:
-        ids = list(_unversioned(session, entity))
-        for entity_id, version in ids:
-            latest = session.execute(
-                select(func.max(col(Change.seq))).where(
-                    col(Change.entity_type) == entity.value,
-                    col(Change.entity_id) == entity_id,
-                    col(Change.version) == version,
-                    col(Change.op) != ChangeOp.delete.value,
-                )
-            ).scalar_one()
-            if latest is None:
-                last_op = session.execute(
-                    select(col(Change.op))
-                    .where(
-                        col(Change.entity_type) == entity.value,
-                        col(Change.entity_id) == entity_id,
-                    )
-                    .order_by(col(Change.seq).desc())
-                    .limit(1)
-                ).scalar_one_or_none()
-                if last_op == ChangeOp.delete.value:
-                    continue  # a deleted annotation's row stays as its tombstone
-                op = ChangeOp.create if last_op is None else ChangeOp.update
-                record_change(session, None, entity, entity_id, op, version, origin="upgrade")
-            else:
+        for entity_id, version, latest in _unversioned(session, entity):
+            if latest is not None:
                 text = document_for(session, entity, entity_id, ChangeOp.update)
-                session.execute(
-                    update(Change).where(col(Change.seq) == latest).values(document=text)
-                )
+                session.execute(_SET_DOCUMENT, {"row": latest, "text": text})
+                done += 1
+                continue
+            params = {"type": entity.value, "id": entity_id}
+            last_op = session.execute(_LAST_OP, params).scalar_one_or_none()
+            if last_op == _DELETE:
+                continue  # a deleted annotation's row stays as its tombstone
+            op = ChangeOp.create if last_op is None else ChangeOp.update
+            record_change(session, None, entity, entity_id, op, version, origin="upgrade")
             done += 1
-        if progress is not None and ids:
-            progress(entity.value, len(ids))
     return done
