@@ -85,6 +85,20 @@ class ApiKeyPublic(BaseModel):
     revoked_at: UTCDatetime | None
     version: int
 
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyPublic:
+        """The key as listed; also its stored record in the change log (app/models/record.py)."""
+        return cls(
+            id=key.id,
+            name=key.name,
+            scopes=[Scope(s) for s in key.scopes.split()],
+            hint=key.hint,
+            created_at=key.created_at,
+            created_by=key.created_by,
+            revoked_at=key.revoked_at,
+            version=key.version,
+        )
+
 
 class ApiKeyCreated(ApiKeyPublic):
     """A new key, with its secret: shown this once and never again."""

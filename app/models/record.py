@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
 from app.models.annotation import Assessment, Motivation, Target
-from app.models.api_key import Scope
+from app.models.api_key import ApiKeyPublic
 from app.models.common import (
     ClaimKind,
     DatePrecision,
@@ -128,17 +128,8 @@ class AnnotationRecord(_Stamped):
     deleted_at: UTCDatetime | None
 
 
-class ApiKeyRecord(BaseModel):
-    """A key's metadata, never its secret (shown to admin keys only)."""
-
-    id: str
-    name: str
-    scopes: list[Scope]
-    hint: str
-    created_at: UTCDatetime
-    created_by: str | None
-    revoked_at: UTCDatetime | None
-    version: int
+# An API key's record is the shape admin keys list: its metadata, never its secret.
+ApiKeyRecord = ApiKeyPublic
 
 
 RECORD_SHAPES: dict[str, type[BaseModel]] = {

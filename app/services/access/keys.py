@@ -17,19 +17,6 @@ KEYS = Keyset("keys", (col(ApiKey.id),), lambda k: (k.id,))
 HINT_CHARS = 8
 
 
-def public(key: ApiKey) -> ApiKeyPublic:
-    return ApiKeyPublic(
-        id=key.id,
-        name=key.name,
-        scopes=[Scope(s) for s in key.scopes.split()],
-        hint=key.hint,
-        created_at=key.created_at,
-        created_by=key.created_by,
-        revoked_at=key.revoked_at,
-        version=key.version,
-    )
-
-
 def create_key(
     session: Session, *, name: str, scopes: list[Scope], actor: Actor | None, origin: str
 ) -> ApiKeyCreated:
@@ -49,7 +36,7 @@ def create_key(
     session.add(key)
     record_change(session, actor, ChangeEntity.api_key, key.id, ChangeOp.create, 1, origin=origin)
     session.commit()
-    return ApiKeyCreated(**public(key).model_dump(), secret=secret)
+    return ApiKeyCreated(**ApiKeyPublic.of(key).model_dump(), secret=secret)
 
 
 def list_keys(
@@ -57,15 +44,15 @@ def list_keys(
 ) -> tuple[list[ApiKeyPublic], str | None]:
     pager = paginate(session, select(ApiKey), KEYS, cursor=cursor, limit=limit, filters=Filters())
     rows, next_cursor = pager.page(list(session.scalars(pager.stmt)))
-    return [public(k) for k in rows], next_cursor
+    return [ApiKeyPublic.of(k) for k in rows], next_cursor
 
 
 def all_keys(session: Session) -> list[ApiKeyPublic]:
-    return [public(k) for k in session.scalars(select(ApiKey).order_by(col(ApiKey.id)))]
+    return [ApiKeyPublic.of(k) for k in session.scalars(select(ApiKey).order_by(col(ApiKey.id)))]
 
 
 def get_key(session: Session, key_id: str) -> ApiKeyPublic:
-    return public(require(session, ApiKey, key_id))
+    return ApiKeyPublic.of(require(session, ApiKey, key_id))
 
 
 def revoke_key(session: Session, key_id: str, *, actor: Actor | None, origin: str) -> ApiKeyPublic:
@@ -78,4 +65,4 @@ def revoke_key(session: Session, key_id: str, *, actor: Actor | None, origin: st
         session, actor, ChangeEntity.api_key, key.id, ChangeOp.revoke, key.version, origin=origin
     )
     session.commit()
-    return public(key)
+    return ApiKeyPublic.of(key)

@@ -128,8 +128,8 @@ def assemble(session: Session, rows: list[Annotation]) -> list[AnnotationPublic]
     return [_public(a, names[a.creator_key_id], int(replies.get(a.id, 0))) for a in rows]
 
 
-def _public(a: Annotation, creator_name: str, reply_count: int) -> AnnotationPublic:
-    deleted = a.deleted_at is not None
+def target_of(a: Annotation) -> Target:
+    """What an annotation is on, with the text selector of a source target."""
     selector = None
     if a.selector_start is not None and a.selector_end is not None:
         selector = Selector(
@@ -139,16 +139,25 @@ def _public(a: Annotation, creator_name: str, reply_count: int) -> AnnotationPub
             prefix=a.prefix or "",
             suffix=a.suffix or "",
         )
-    assessment = None
-    if a.verdict is not None and a.confidence is not None and not deleted:
-        assessment = Assessment.model_validate({"verdict": a.verdict, "confidence": a.confidence})
+    return Target(type=TargetType(a.target_type), id=a.target_id, selector=selector)
+
+
+def assessment_of(a: Annotation) -> Assessment | None:
+    """Its assessment, if it has one and is not deleted."""
+    if a.verdict is None or a.confidence is None or a.deleted_at is not None:
+        return None
+    return Assessment.model_validate({"verdict": a.verdict, "confidence": a.confidence})
+
+
+def _public(a: Annotation, creator_name: str, reply_count: int) -> AnnotationPublic:
+    deleted = a.deleted_at is not None
     return AnnotationPublic(
         id=a.id,
-        target=Target(type=TargetType(a.target_type), id=a.target_id, selector=selector),
+        target=target_of(a),
         motivation=Motivation(a.motivation),
         body=None if deleted else a.body,
         tags=[] if deleted else list(a.tags),
-        assessment=assessment,
+        assessment=assessment_of(a),
         links=[] if deleted else list(a.links),
         creator=Creator(id=a.creator_key_id, name=creator_name),
         thread_id=a.thread_id,

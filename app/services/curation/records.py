@@ -27,8 +27,6 @@ from app.models import (
     Source,
     SourceAuthor,
 )
-from app.models.annotation import Assessment, Selector, Target
-from app.models.api_key import Scope
 from app.models.change import Change, ChangeEntity, ChangeOp
 from app.models.common import EntityType
 from app.models.record import (
@@ -41,6 +39,7 @@ from app.models.record import (
     SourceRecord,
     SubjectRef,
 )
+from app.services.annotations.reads import assessment_of, target_of
 from app.services.catalog.loaders import identifiers_for, names_for
 
 
@@ -155,25 +154,14 @@ def _claim(session: Session, row: Claim) -> ClaimRecord:
 
 
 def _annotation(session: Session, a: Annotation) -> AnnotationRecord:
-    selector = None
-    if a.selector_start is not None and a.selector_end is not None:
-        selector = Selector(
-            start=a.selector_start,
-            end=a.selector_end,
-            quote=a.quote or "",
-            prefix=a.prefix or "",
-            suffix=a.suffix or "",
-        )
     deleted = a.deleted_at is not None
     return AnnotationRecord(
         id=a.id,
-        target=Target(type=a.target_type, id=a.target_id, selector=selector),
+        target=target_of(a),
         motivation=a.motivation,
         body=None if deleted else a.body,
         tags=[] if deleted else list(a.tags),
-        assessment=None
-        if deleted or a.verdict is None or a.confidence is None
-        else Assessment(verdict=a.verdict, confidence=a.confidence),
+        assessment=assessment_of(a),
         links=[] if deleted else list(a.links),
         creator_id=a.creator_key_id,
         thread_id=a.thread_id,
@@ -188,16 +176,7 @@ def _annotation(session: Session, a: Annotation) -> AnnotationRecord:
 
 
 def _api_key(session: Session, key: ApiKey) -> ApiKeyRecord:
-    return ApiKeyRecord(
-        id=key.id,
-        name=key.name,
-        scopes=[Scope(s) for s in key.scopes.split()],
-        hint=key.hint,
-        created_at=key.created_at,
-        created_by=key.created_by,
-        revoked_at=key.revoked_at,
-        version=key.version,
-    )
+    return ApiKeyRecord.of(key)
 
 
 _BUILDERS: dict[ChangeEntity, tuple[type[Any], Callable[[Session, Any], BaseModel]]] = {
