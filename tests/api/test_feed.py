@@ -84,6 +84,17 @@ def rename(client: TestClient, keys: Keys, name: str) -> Any:
     return response
 
 
+def comment(client: TestClient, keys: Keys, person: str, body: str) -> Any:
+    """Alice's comment on a person: the 201."""
+    response = client.post(
+        "/v1/annotations",
+        json={"target": {"type": "person", "id": person}, "motivation": "commenting", "body": body},
+        headers=keys["alice"],
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
 def delete_lavrov(client: TestClient, keys: Keys) -> None:
     tag = etag(client, "/v1/persons/sergei-lavrov")
     response = client.delete("/v1/persons/sergei-lavrov", headers=with_etag(keys, tag))
@@ -235,13 +246,7 @@ def test_every_type_answers_410_once_deleted(client: TestClient, keys: Keys) -> 
         headers=keys[CURATOR],
     )
     assert claim.status_code == 201, claim.text
-    note = client.post(
-        "/v1/annotations",
-        json={"target": {"type": "person", "id": "sergei-lavrov"}, "motivation": "commenting",
-              "body": "A note."},
-        headers=keys["alice"],
-    )  # fmt: skip
-    assert note.status_code == 201, note.text
+    note = comment(client, keys, "sergei-lavrov", "A note.")
     paths = [
         (f"/v1/annotations/{note.json()['id']}", "alice", note.headers["etag"]),
         (f"/v1/claims/{claim.json()['id']}", CURATOR, claim.headers["etag"]),
@@ -265,14 +270,7 @@ def test_every_type_answers_410_once_deleted(client: TestClient, keys: Keys) -> 
 
 
 def _annotate_and_hide(client: TestClient, keys: Keys) -> str:
-    created = client.post(
-        "/v1/annotations",
-        json={"target": {"type": "person", "id": "sergei-sobyanin"}, "motivation": "commenting",
-              "body": "Names a private person."},
-        headers=keys["alice"],
-    )  # fmt: skip
-    assert created.status_code == 201
-    aid = str(created.json()["id"])
+    aid = str(comment(client, keys, "sergei-sobyanin", "Names a private person.").json()["id"])
     hidden = client.post(f"/v1/annotations/{aid}/hide", json={"reason": "x"}, headers=keys[CURATOR])
     assert hidden.status_code == 200
     return aid
@@ -367,13 +365,7 @@ def test_feed_parameters_are_checked(client: TestClient) -> None:
 
 
 def test_an_annotations_as_of_follows_its_visibility(client: TestClient, keys: Keys) -> None:
-    created = client.post(
-        "/v1/annotations",
-        json={"target": {"type": "person", "id": "german-gref"}, "motivation": "commenting",
-              "body": "First wording."},
-        headers=keys["alice"],
-    )  # fmt: skip
-    assert created.status_code == 201
+    created = comment(client, keys, "german-gref", "First wording.")
     aid = created.json()["id"]
     url = f"/v1/annotations/{aid}"
     v1 = head_seq(client, keys)
