@@ -20,7 +20,6 @@ from app.models.annotation import (
     TargetType,
     Verdict,
 )
-from app.models.change import ChangeEntity
 from app.models.record import AnnotationRecord
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.annotations import reads as service
@@ -129,11 +128,9 @@ async def get_annotation(
     `as_of`, its stored record as of then (hidden or deleted ones only to their creator and
     curators, as now)."""
     return await db.one_as_of(
-        ChangeEntity.annotation,
-        annotation_id,
         as_of,
         lambda session: service.get_annotation(session, annotation_id, caller.actor),
-        stored=lambda session, point: service.annotation_as_of(
+        lambda session, point: service.annotation_as_of(
             session, annotation_id, caller.actor, point
         ),
     )

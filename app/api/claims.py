@@ -27,6 +27,7 @@ from app.models.record import ClaimRecord
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import claims as service
 from app.services.catalog.claims import ClaimFilters
+from app.services.catalog.versions import stored_record
 from app.services.curation import claim_writes as writes
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -145,7 +146,9 @@ async def get_claim(
     """One claim with its quote, offsets, context, subjects, attribution, kind, modality,
     hedge and stance."""
     return await db.one_as_of(
-        ChangeEntity.claim, claim_id, as_of, lambda session: service.get_claim(session, claim_id)
+        as_of,
+        lambda session: service.get_claim(session, claim_id),
+        stored_record(ChangeEntity.claim, claim_id),
     )
 
 

@@ -26,11 +26,10 @@ from app.api.notify import ChangeNotifier
 from app.auth import caller_of
 from app.config import Settings
 from app.db import SETTINGS_KEY, write_session
-from app.models.change import ChangeEntity
 from app.models.common import SLUG_MAX
 from app.pagination import CURSOR_KEY_CACHE, set_link_header
 from app.problems import ProblemError
-from app.services.catalog.versions import parse_as_of, record_as_of
+from app.services.catalog.versions import parse_as_of
 
 R = TypeVar("R")
 
@@ -154,25 +153,18 @@ class RequestDb:
 
     async def one_as_of(
         self,
-        entity: ChangeEntity,
-        entity_id: str,
         as_of: str | None,
         fn: Callable[[Session], BaseModel],
-        *,
-        stored: Callable[[Session, int | datetime], str] | None = None,
+        stored: Callable[[Session, int | datetime], str],
     ) -> Response:
-        """`one(fn)`, or with `as_of` the entity's stored record of the version current then,
-        served as the exact bytes stored (so its ETag never changes): 404 before the entity
-        existed, 410 after its deletion."""
+        """`one(fn)`, or with `as_of` the stored record of the version current then
+        (`stored`), served as the exact bytes stored (so its ETag never changes)."""
         if as_of is None:
             return await self.one(fn)
         point = parse_as_of(as_of)
 
         def make(session: Session) -> tuple[bytes, str | None]:
-            if stored is not None:
-                body = stored(session, point).encode()
-            else:
-                body = record_as_of(session, entity, entity_id, point).encode()
+            body = stored(session, point).encode()
             return body, etag_of(body)
 
         body, etag = await self.cached(make)

@@ -31,6 +31,7 @@ from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import mentions as mention_service
 from app.services.catalog import organizations as service
 from app.services.catalog.organizations import OrganizationFilters
+from app.services.catalog.versions import stored_record
 from app.services.curation import entity_writes as writes
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
@@ -80,10 +81,9 @@ async def get_organization(
     """An organisation with its members and their roles. Example: `russian-elite`, the group
     the essay names Kudrin, Nabiullina, Gref, Mishustin and Sobyanin as examples of."""
     return await db.one_as_of(
-        ChangeEntity.organization,
-        organization_id,
         as_of,
         lambda session: service.get_organization(session, organization_id),
+        stored_record(ChangeEntity.organization, organization_id),
     )
 
 

@@ -32,6 +32,7 @@ from app.services.catalog import mentions as mention_service
 from app.services.catalog import persons as service
 from app.services.catalog.claims import ClaimFilters
 from app.services.catalog.persons import PersonFilters
+from app.services.catalog.versions import stored_record
 from app.services.curation import entity_writes as writes
 
 router = APIRouter(prefix="/v1/persons", tags=["persons"])
@@ -91,10 +92,9 @@ async def get_person(
     """A person with name forms in every script, identifiers, roles (with the claim that
     states each) and claim counts by kind. Example: `alexei-kudrin`."""
     return await db.one_as_of(
-        ChangeEntity.person,
-        person_id,
         as_of,
         lambda session: service.get_person(session, person_id),
+        stored_record(ChangeEntity.person, person_id),
     )
 
 

@@ -25,6 +25,7 @@ from app.models.role import RoleCreate, RolePublic, RoleUpdate
 from app.pagination import CursorQuery, LimitQuery, Page
 from app.services.catalog import roles as service
 from app.services.catalog.roles import RoleFilters
+from app.services.catalog.versions import stored_record
 from app.services.curation import role_writes as writes
 
 router = APIRouter(prefix="/v1/roles", tags=["roles"])
@@ -78,7 +79,9 @@ async def get_role(
     """One role with its person, organisation, status and the claim that states it; its
     ETag is what PATCH and DELETE need."""
     return await db.one_as_of(
-        ChangeEntity.role, role_id, as_of, lambda session: service.get_role(session, role_id)
+        as_of,
+        lambda session: service.get_role(session, role_id),
+        stored_record(ChangeEntity.role, role_id),
     )
 
 

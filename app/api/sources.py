@@ -36,6 +36,7 @@ from app.services.catalog import sources as service
 from app.services.catalog.claims import ClaimFilters
 from app.services.catalog.mentions import MentionFilters
 from app.services.catalog.sources import SourceFilters
+from app.services.catalog.versions import stored_record
 from app.services.curation import source_writes as writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -84,10 +85,9 @@ async def get_source(
     """Metadata, how the stored text was derived from the original, its SHA-256, and the text
     itself when the source's rights are `full_text`."""
     return await db.one_as_of(
-        ChangeEntity.source,
-        source_id,
         as_of,
         lambda session: service.get_source(session, source_id),
+        stored_record(ChangeEntity.source, source_id),
     )
 
 

@@ -8,6 +8,7 @@ ix_change_entity (entity_type, entity_id, seq), and served as the exact text sto
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +78,11 @@ def parse_as_of(value: str) -> int | datetime:
         "with its offset (e.g. 2026-11-27T09:05:00Z).",
         errors=[{"loc": ["query", "as_of"], "msg": "not a sequence number or an RFC 3339 time"}],
     )
+
+
+def stored_record(entity: ChangeEntity, entity_id: str) -> Callable[[Session, int | datetime], str]:
+    """`record_as_of` for one entity, as single GETs take it (app/api/deps.py `one_as_of`)."""
+    return lambda session, point: record_as_of(session, entity, entity_id, point)
 
 
 def record_as_of(
