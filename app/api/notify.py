@@ -4,7 +4,7 @@ A waiting request holds no database connection and no worker thread: it awaits a
 condition of its process's `ChangeNotifier`, which knows the highest committed sequence number
 and wakes every waiter when it moves. One watcher task per process keeps it current, started
 by the first waiter:
-- on PostgreSQL, one connection of its own LISTENs on `CHANNEL`; each write transaction sends
+- on PostgreSQL, one connection of its own LISTENs on `CHANGE_CHANNEL`; each write transaction sends
   its highest sequence number with `pg_notify` as it commits (app/services/curation/
   transaction.py), and PostgreSQL delivers it to every listening process once the commit is
   visible. The watcher reads the highest number once after LISTEN, and again every second
@@ -29,7 +29,6 @@ from sqlalchemy import Engine
 from app.api.cache import SeqProbe
 from app.services.curation.transaction import CHANGE_CHANNEL
 
-CHANNEL = CHANGE_CHANNEL
 _LATEST = "SELECT COALESCE(MAX(seq), 0) FROM change"
 _SQLITE_POLL = 0.01  # seconds between reads while someone waits
 _SQLITE_LINGER = 5.0  # seconds the SQLite watcher keeps polling after the last waiter left
@@ -106,7 +105,7 @@ class ChangeNotifier:
                     url, autocommit=True
                 )
                 async with conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(f"LISTEN {CHANGE_CHANNEL}")
                     await self._listen(conn)
             except asyncio.CancelledError:
                 raise

@@ -132,17 +132,6 @@ class AnnotationRecord(_Stamped):
 ApiKeyRecord = ApiKeyPublic
 
 
-RECORD_SHAPES: dict[str, type[BaseModel]] = {
-    "person": PersonRecord,
-    "organization": OrganizationRecord,
-    "role": RoleRecord,
-    "source": SourceRecord,
-    "claim": ClaimRecord,
-    "annotation": AnnotationRecord,
-    "api_key": ApiKeyRecord,
-}
-
-
 class Tombstone(BaseModel):
     """What a delete leaves in the feed: which entity went, when, and its last version."""
 
