@@ -6,7 +6,7 @@ derived from other entities (claim counts, annotation counts, reply counts, flag
 names of referenced entities, a person's roles), so a record changes exactly when its own
 entity gets a new version, and a mirror rebuilt from the change feed joins the references
 itself. The bytes stored for a version are served unchanged by the change feed, by
-`/versions` and by `as_of=` reads (app/services/curation/versions.py writes them).
+`/versions` and by `as_of=` reads (app/services/curation/records.py builds them).
 """
 
 from __future__ import annotations
